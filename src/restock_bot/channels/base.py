@@ -1,0 +1,26 @@
+"""The two small interfaces every channel adapter implements or calls."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from restock_bot.post import Post
+
+
+class PostSink(Protocol):
+    """Where a channel hands each post it receives. Implementations store it first (idempotent on
+    (channel, post id)) and process it in a worker, so a crash after `accept` loses nothing."""
+
+    async def accept(self, post: Post) -> bool:
+        """Record the post; True when it is new, False when (channel, id) was seen before."""
+        ...
+
+
+class ReplySender(Protocol):
+    """Sends the bot's replies back through the channel a post came from."""
+
+    channel: str
+
+    async def reply(self, to: Post, text: str) -> str | None:
+        """Reply to `to`; returns the id of the reply post when the channel gives one."""
+        ...

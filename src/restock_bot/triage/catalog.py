@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from restock_bot.triage.text import is_cjk, key, skeleton, spans
 
 PRODUCT_COLUMNS = ("sku", "brand", "brand_aliases", "name", "aliases")
 
@@ -56,3 +61,85 @@ def load_products(path: str | Path) -> list[Product]:
     if not products:
         raise CatalogueError(f"{path}: no products")
     return products
+
+
+@dataclass(frozen=True, slots=True)
+class ProductMention:
+    """A product or brand name found in a post."""
+
+    alias: str
+    brand: str
+    skus: frozenset[str]  # empty when the words name only the brand
+    start: int
+    end: int
+    fuzzy: bool = False
+
+
+class Catalogue:
+    """The products and brands of a catalogue, findable by every name people use for them."""
+
+    MAX_NGRAM = 5
+
+    def __init__(self, products: list[Product]) -> None:
+        self.products = {p.sku: p for p in products}
+        self.brands = sorted({p.brand for p in products})
+        self.handles: set[str] = set()
+        self.hashtags: set[str] = set()
+        self.keys: dict[str, tuple[str, frozenset[str]]] = {}
+        self.skeletons: dict[str, tuple[str, frozenset[str]]] = {}
+        self.max_cjk = 2
+        by_alias: dict[str, set[str]] = {}
+        brand_of_key: dict[str, str] = {}
+        for p in products:
+            for alias in (p.brand, *p.brand_aliases):
+                if alias.startswith("#"):
+                    self.hashtags.add(key(alias))
+                if "_" in alias:
+                    self.handles.add(alias.casefold().lstrip("@"))
+                brand_of_key.setdefault(key(alias), p.brand)
+            names = {p.name, _without_size(p.name), *p.aliases}
+            for alias in names:
+                k = key(alias)
+                by_alias.setdefault(k, set()).add(p.sku)
+                brand_of_key.setdefault(k, p.brand)
+        for k, brand in brand_of_key.items():
+            if k:
+                self._add(k, brand, frozenset(by_alias.get(k, set())))
+
+    def _add(self, k: str, brand: str, skus: frozenset[str]) -> None:
+        self.keys[k] = (brand, skus)
+        if is_cjk(k[0]) or is_cjk(k[-1]):
+            self.max_cjk = max(self.max_cjk, len(k))
+        elif k.isascii() and len(skeleton(k)) >= 3:
+            self.skeletons.setdefault(skeleton(k), (brand, skus))
+
+    def find(self, words: list[str], romanised: frozenset[int] = frozenset()) -> list[ProductMention]:
+        """Product and brand names in a post's words, longest first where they overlap."""
+        found: list[ProductMention] = []
+        for span, start, end in spans(words, self.MAX_NGRAM, self.max_cjk):
+            hit = self.keys.get(span)
+            fuzzy = False
+            if hit is None and len(span) >= 5 and span.isascii() and (start in romanised or end - start == 1):
+                hit = self.skeletons.get(skeleton(span)) if start in romanised else None
+                if hit is None and end - start == 1:
+                    hit = self._near_brand(span)
+                fuzzy = hit is not None
+            if hit is not None:
+                found.append(ProductMention(span, hit[0], hit[1], start, end, fuzzy))
+        return found
+
+    def _near_brand(self, word: str) -> tuple[str, frozenset[str]] | None:
+        """A misspelt brand name ("munchuu", "munchoo") by edit similarity."""
+        for brand in self.brands:
+            bk = key(brand)
+            if len(bk) >= 4 and fuzz.ratio(word, bk) >= 80 and word[0] == bk[0]:
+                return brand, frozenset()
+        return None
+
+    def is_brand_account(self, username: str) -> bool:
+        return username.casefold().lstrip("@") in self.handles
+
+
+def _without_size(name: str) -> str:
+    """'Munchu Masala Munch 30g' -> 'Munchu Masala Munch'."""
+    return re.sub(r"\s*\d+\s*(?:g|gm|gms|kg|ml|l|ltr)\b\s*$", "", name, flags=re.IGNORECASE)

@@ -1,28 +1,340 @@
-"""Post -> Decision: the triage entry point (work in progress: the real reading lands next)."""
+"""Post -> Decision: is it a stock-out, of which product, at which known store — and why."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from restock_bot.post import Post
 from restock_bot.retailers import Store, load_stores
-from restock_bot.triage.catalog import Product, load_products
-from restock_bot.triage.decision import Action, Decision
+from restock_bot.triage.catalog import Catalogue, Product, ProductMention, load_products
+from restock_bot.triage.decision import Action, Candidate, Decision
+from restock_bot.triage.language import Cue, find_cues, language_of
+from restock_bot.triage.stores import ORDINARY_WORDS, Hit, StoreIndex
+from restock_bot.triage.text import PostText, key, read_text, tokens, fold
+
+# Where one clause ends and the next begins: punctuation and the conjunctions of contrast.
+_CLAUSE_BREAK = re.compile(
+    r"[.!?;。！？\n…]+|,|、|\b(?:but|lekin|magar|par|while|whereas|instead|then|so|and then|phir|toh|to)\b"
+    r"|말고|지만|는데|인데|けど|けれど|のに|ので|から(?=[、,\s])"
+)
+_WEAK_ABSENCE = re.compile(r"^(?:empty|bare|khaa?li|none|gone|missing|no more|없.*|ない|無い|なかった|nahi? ?hai|nhi h)$")
+_PRESENCE = re.compile(
+    r"\b(?:found|got|bought|grabbed|picked up|had (?:it|them|some|plenty)|has (?:it|them|plenty)|have (?:it|them)"
+    r"|in stock|available|le aaya|le aayi|le liya|le li|mil gaya|mil gya|mila|mil gayi|hai wahan|tha wahan)\b"
+    r"|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
+)
+_GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
+_GEO_RATIO = 1.6  # the nearest branch must be this many times nearer than the next one
+
+
+@dataclass(slots=True)
+class Reading:
+    """What triage read in one post (or a post and the reply that completes it)."""
+
+    text: PostText
+    language: str
+    products: list[ProductMention]
+    cues: list[Cue]
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def brands(self) -> set[str]:
+        return {m.brand for m in self.products}
 
 
 class Triage:
     """Reads posts against one retailer list and one catalogue. Pure: no I/O after construction."""
 
-    def __init__(self, stores: Iterable[Store], products: Iterable[Product], brand_handles: Iterable[str] = ()):
-        self.stores = {s.store_id: s for s in stores}
-        self.products = list(products)
+    def __init__(self, stores: Iterable[Store] | StoreIndex, products: Iterable[Product] | Catalogue,
+                 brand_handles: Iterable[str] = ()):
+        self.index = stores if isinstance(stores, StoreIndex) else StoreIndex.build(stores)
+        self.catalogue = products if isinstance(products, Catalogue) else Catalogue(list(products))
+        self.catalogue.handles.update(h.casefold().lstrip("@") for h in brand_handles)
 
     @classmethod
     def from_files(cls, stores_csv: str | Path, products_csv: str | Path) -> Triage:
         stores, _problems = load_stores(stores_csv)
         return cls(stores, load_products(products_csv))
 
+    # -- reading ----------------------------------------------------------------------------------
+    def read(self, post: Post) -> Reading:
+        text = read_text(post.text)
+        romanised = self._romanised(post.text, text)
+        return Reading(text=text, language=language_of(text.folded, text.script, post.lang),
+                       products=self.catalogue.find(text.words, romanised), cues=find_cues(text.folded))
+
+    @staticmethod
+    def _romanised(original: str, text: PostText) -> frozenset[int]:
+        if re.search(r"[\u0900-\u097F]", original):
+            return frozenset(range(len(text.words)))
+        return frozenset()
+
+    def _about_brand(self, reading: Reading) -> bool:
+        """The post names the brand (name, alias, handle or campaign hashtag), not only a flavour word."""
+        if any(not m.skus or self._alias_has_brand(m) for m in reading.products):
+            return True
+        return bool(set(reading.text.mentions) & self.catalogue.handles) or bool(
+            {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags)
+
+    def _alias_has_brand(self, mention: ProductMention) -> bool:
+        return any(key(b) in mention.alias for b in self.catalogue.brands)
+
+    # -- deciding ---------------------------------------------------------------------------------
     def decide(self, post: Post, parent: Post | None = None) -> Decision:
-        """Triage `post`; `parent` is the post it replies to when that is a report awaiting 'which store?'."""
-        return Decision(post_id=post.id, action=Action.IGNORE, stockout=False)
+        """Triage `post`; `parent` is the post it replies to (read together with it)."""
+        reading = self.read(post)
+        reasons = [f"language {reading.language}"]
+        parent_reading = self.read(parent) if parent is not None else None
+        same_author = parent is not None and parent.author.id == post.author.id
+        stockout, why = self._is_stockout(post, reading, parent_reading, same_author)
+        reasons.extend(why)
+        sku, brand = self._product(reading, parent_reading, reasons)
+        if not stockout:
+            return Decision(post.id, Action.IGNORE, False, None, None, brand, reading.language, (), tuple(reasons))
+        store_texts = [(reading, post)]
+        if parent is not None and parent_reading is not None and same_author:
+            store_texts.append((parent_reading, parent))
+        store_id, candidates, store_why = self._store(store_texts)
+        reasons.extend(store_why)
+        action = Action.TICKET if store_id else Action.CLARIFY
+        resolves = parent.id if parent is not None and same_author else None
+        return Decision(post.id, action, True, store_id, sku, brand, reading.language, tuple(candidates),
+                        tuple(reasons), resolves)
+
+    def _is_stockout(self, post: Post, reading: Reading, parent: Reading | None,
+                     same_author: bool) -> tuple[bool, list[str]]:
+        text = reading.text
+        if not text.words or all(w in text.mentions or w in text.hashtags for w in text.words):
+            return False, ["empty: no words of its own"]
+        if self.catalogue.is_brand_account(post.author.username):
+            return False, [f"posted by the brand's own account @{post.author.username}"]
+        if re.search(r"(?:^|\s)rt @\w+", text.folded):
+            return False, ["a retweet, not a report of its own"]
+        about = self._about_brand(reading) or (parent is not None and self._about_brand(parent))
+        parent_stockout = parent is not None and self._absence(parent)[0]
+        if parent is not None and parent_stockout and not reading.products:
+            kinds = {c.kind for c in reading.cues}
+            if same_author:
+                return True, ["answers the bot's 'which store?' under the poster's own report"]
+            if "same" in kinds or self._absence(reading)[0]:
+                return True, ["a reply reporting the same stock-out ('same here') under another report"]
+        if not reading.products and not (parent is not None and parent.products):
+            return False, ["names no product or brand of the catalogue"]
+        if not about:
+            return False, ["names a flavour but not the brand: could be another brand's"]
+        found, why = self._absence(reading)
+        return found, why
+
+    def _absence(self, reading: Reading) -> tuple[bool, list[str]]:
+        """Is there an absence cue that no killer explains away?"""
+        cues = reading.cues
+        killers = {c.kind: c for c in cues if c.kind not in ("absence", "same")}
+        absences = [c for c in cues if c.kind == "absence" and not _inside(c, cues, ("hypothetical", "other_object"))]
+        if "resolved" in killers:
+            return False, [f"already fixed: '{killers['resolved'].text}'"]
+        if not absences:
+            if "hypothetical" in killers:
+                return False, [f"hypothetical or negated: '{killers['hypothetical'].text}'"]
+            if "other_object" in killers:
+                return False, [f"can't find something else: '{killers['other_object'].text}'"]
+            if "question" in killers:
+                return False, [f"a question: '{killers['question'].text}'"]
+            return False, ["no word of absence"]
+        if "online" in killers:
+            return False, [f"sold out online / in an app: '{killers['online'].text}'"]
+        strong = [c for c in absences if not _WEAK_ABSENCE.match(c.text.strip())]
+        if "quality" in killers and not strong:
+            return False, [f"a quality complaint: '{killers['quality'].text}'"]
+        best = (strong or absences)[0]
+        return True, [f"absence cue '{best.text}' ({best.lang})"]
+
+    def _product(self, reading: Reading, parent: Reading | None, reasons: list[str]) -> tuple[str | None, str | None]:
+        mentions = reading.products or (parent.products if parent is not None else [])
+        if not mentions:
+            return None, None
+        if not reading.products:
+            reasons.append("product borrowed from the post it answers")
+        brands = {m.brand for m in mentions}
+        sku = self._most_specific(mentions)
+        if sku:
+            reasons.append(f"product {sku} from '{', '.join(sorted({m.alias for m in mentions if m.skus}))}'")
+        else:
+            reasons.append(f"brand {', '.join(sorted(brands))} without one clear product")
+        brand = sorted(brands)[0] if len(brands) == 1 else None
+        if sku:
+            brand = self.catalogue.products[sku].brand
+        return sku, brand
+
+    def _most_specific(self, mentions: list[ProductMention]) -> str | None:
+        named = [m for m in mentions if m.skus]
+        named = [m for m in named if not any(o is not m and o.start <= m.start and m.end <= o.end
+                                             and (o.end - o.start) > (m.end - m.start) for o in named)]
+        if not named:
+            return None
+        union = set().union(*(m.skus for m in named))
+        if len(union) == 1:
+            return next(iter(union))
+        common = set.intersection(*(set(m.skus) for m in named))
+        if len(common) == 1:
+            return next(iter(common))
+        fits = [sku for sku in union if all(sku in m.skus or m.alias in self._product_words(sku) for m in named)]
+        return fits[0] if len(fits) == 1 else None
+
+    def _product_words(self, sku: str) -> str:
+        p = self.catalogue.products[sku]
+        return "|".join(key(a) for a in (p.name, *p.aliases))
+
+    # -- the store --------------------------------------------------------------------------------
+    def _store(self, texts: list[tuple[Reading, Post]]) -> tuple[str | None, list[Candidate], list[str]]:
+        index = self.index
+        reasons: list[str] = []
+        named: dict[int, str] = {}
+        chains: dict[int, str] = {}
+        places: dict[int, set[str]] = {}
+        cities: set[int] = set()
+        place_tag_places: dict[int, set[str]] = {}
+        place_tag_cities: set[int] = set()
+        geo = None
+        for reading, post in texts:
+            hits = self._store_hits(reading, post.text)
+            for h in hits:
+                if h.kind == "name":
+                    for i in h.ids:
+                        named.setdefault(i, h.key)
+                elif h.kind == "chain":
+                    for c in h.ids:
+                        chains.setdefault(c, h.key)
+                elif h.kind == "place":
+                    for i in h.ids:
+                        places.setdefault(i, set()).add(h.key)
+                elif h.kind == "city":
+                    cities.update(h.ids)
+            if post.place:
+                tag_words = tokens(fold(post.place))
+                for h in index.find(tag_words):
+                    if h.kind == "place":
+                        for i in h.ids:
+                            place_tag_places.setdefault(i, set()).add(h.key)
+                    elif h.kind == "city":
+                        place_tag_cities.update(h.ids)
+            if geo is None and post.geo is not None:
+                geo = post.geo
+        if named:
+            cands = set(named)
+            reasons.append("store name(s) " + ", ".join(sorted(set(named.values()))))
+        elif chains:
+            cands = {i for c in chains for i in index.branches_of(c)}
+            reasons.append(f"chain {', '.join(index.chains[c].name for c in chains)}: {len(cands)} branches")
+        else:
+            reasons.append("no known store or chain named")
+            return None, [], reasons
+        score = {i: 1.0 for i in cands}
+        for i in cands:
+            if i in named:
+                score[i] += len(named[i]) / 10
+
+        # Localities, branch names, landmarks named in the text.
+        in_text = {i: ks for i, ks in places.items() if i in cands}
+        if in_text:
+            best = max(len("".join(ks)) for ks in in_text.values())
+            cands = {i for i, ks in in_text.items() if len("".join(ks)) == best}
+            reasons.append("place(s) " + ", ".join(sorted({k for ks in in_text.values() for k in ks})))
+        elif places and not named and self._names_other_branch(places, cands):
+            reasons.append("the place named has no branch of this chain: not in the list")
+            return None, self._candidates(cands, score, geo), reasons
+
+        # The city, from the text or the place tag.
+        for source, city_ids in (("text", cities), ("place tag", place_tag_cities)):
+            if not city_ids or len(cands) <= 1:
+                continue
+            in_city = {i for i in cands if index.city_of[i] in city_ids}
+            if in_city:
+                cands = in_city
+                reasons.append(f"city from the {source}: {', '.join(index.cities[c] for c in city_ids)}")
+            elif source == "text" and not named:
+                reasons.append("no branch in the city named")
+                return None, self._candidates(cands, score, geo), reasons
+        if len(cands) > 1 and place_tag_places:
+            tagged = {i for i in cands if i in place_tag_places}
+            if tagged:
+                cands = tagged
+                reasons.append("place tag narrows to " + ", ".join(sorted({k for i in tagged for k in place_tag_places[i]})))
+
+        # A geo point near exactly one of what is left.
+        if len(cands) > 1 and geo is not None:
+            picked, why = self._nearest(cands, geo.lat, geo.lon)
+            reasons.append(why)
+            if picked is not None:
+                cands = {picked}
+        candidates = self._candidates(cands, score, geo)
+        if len(cands) == 1:
+            store = index.stores[next(iter(cands))]
+            reasons.append(f"one store left: {store.store_id} {store.label}")
+            return store.store_id, candidates, reasons
+        reasons.append(f"{len(cands)} stores fit: ask which one")
+        return None, candidates, reasons
+
+    def _store_hits(self, reading: Reading, original: str) -> list[Hit]:
+        words = reading.text.words
+        romanised = self._romanised(original, reading.text)
+        product_words = {j for m in reading.products for j in range(m.start, m.end)}
+        hits = [h for h in self.index.find(words, romanised)
+                if not any(j in product_words for j in range(h.start, h.end))]
+        place_spans = {(h.start, h.end) for h in hits if h.kind == "place"}
+        kept = []
+        for h in hits:
+            if h.kind in ("chain", "name") and h.key in ORDINARY_WORDS and not self._name_like(h, words, original,
+                                                                                             place_spans):
+                continue
+            kept.append(h)
+        # A longer name hides the shorter names inside it ("Reliance Smart Koramangala" over "Reliance Smart").
+        names = [h for h in kept if h.kind == "name"]
+        return [h for h in kept if not (h.kind == "name" and any(
+            o.start <= h.start and h.end <= o.end and (o.end - o.start, len(o.key)) > (h.end - h.start, len(h.key))
+            for o in names))]
+
+    @staticmethod
+    def _name_like(hit: Hit, words: list[str], original: str, place_spans: set[tuple[int, int]]) -> bool:
+        """An ordinary word ("more", "life") is a store name when written like one or next to a branch place."""
+        if any(s == hit.end or e == hit.start for s, e in place_spans):
+            return True
+        if hit.start > 0 and words[hit.start - 1] in ("at", "in", "from", "se", "me", "mein", "wale", "wala"):
+            return True
+        pattern = re.compile(r"(?<![A-Za-z])" + re.escape(hit.key[:1].upper() + hit.key[1:]) + r"(?![a-z])")
+        return bool(pattern.search(original)) and not original.isupper()
+
+    def _names_other_branch(self, places: dict[int, set[str]], cands: set[int]) -> bool:
+        """The text names a locality of the candidates' city where none of them is (an unlisted branch)."""
+        cities = {self.index.city_of[i] for i in cands}
+        return any(self.index.city_of[i] in cities for i in places)
+
+    def _nearest(self, cands: set[int], lat: float, lon: float) -> tuple[int | None, str]:
+        dists = sorted((d, i) for i in cands if (d := self.index.distance_km(i, lat, lon)) is not None)
+        if not dists:
+            return None, "geo point, but no coordinates for these stores"
+        d1, first = dists[0]
+        if d1 > _GEO_PICK_KM:
+            return None, f"geo point {d1:.1f} km from the nearest branch: too far to tell"
+        if len(dists) > 1:
+            d2 = dists[1][0]
+            if d2 < max(d1 * _GEO_RATIO, d1 + 0.3):
+                return None, f"geo point about equally near two branches ({d1:.2f} km, {d2:.2f} km)"
+        return first, f"geo point {d1:.2f} km from {self.index.stores[first].store_id}, the nearest branch"
+
+    def _candidates(self, cands: set[int], score: dict[int, float], geo: object) -> list[Candidate]:
+        out = []
+        for i in cands:
+            dist = None
+            if geo is not None:
+                dist = self.index.distance_km(i, geo.lat, geo.lon)  # type: ignore[attr-defined]
+            out.append(Candidate(self.index.stores[i].store_id, self.index.stores[i].label,
+                                 score.get(i, 1.0), "", dist))
+        out.sort(key=lambda c: (c.distance_km if c.distance_km is not None else 0.0, -c.score))
+        return out[:5]
+
+
+def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
+    return any(o.kind in kinds and o.start <= cue.start and cue.end <= o.end + 8 for o in cues)

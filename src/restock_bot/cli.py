@@ -1,0 +1,121 @@
+"""The `restock-bot` command: run, demo, triage, stores."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from restock_bot.post import Post, PostError, post_from_json
+from restock_bot.retailers import Store, StoreFileError, load_stores, matching_warnings, read_stores
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Restock Bot: stock-out posts to restock tickets.")
+stores_app = typer.Typer(no_args_is_help=True, help="Load and check a retailer list (stores.csv).")
+app.add_typer(stores_app, name="stores")
+err = Console(stderr=True)
+
+
+def read_posts_file(path: Path) -> list[Post]:
+    """All good posts of a JSONL file; each bad line is reported on stderr with its line number."""
+    posts: list[Post] = []
+    with path.open(encoding="utf-8") as handle:
+        for n, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                posts.append(post_from_json(line))
+            except PostError as exc:
+                err.print(f"[yellow]{path}:{n}: skipped: {exc}[/]")
+    return posts
+
+
+@app.command()
+def triage(
+    stores: Annotated[Path, typer.Option(help="stores.csv (FORMAT.md columns)", exists=True, dir_okay=False)],
+    products: Annotated[Path, typer.Option(help="products.csv", exists=True, dir_okay=False)],
+    posts: Annotated[Path, typer.Option(help="posts.jsonl, one post per line", exists=True, dir_okay=False)],
+    explain: Annotated[bool, typer.Option(help="add the reasons: cues, language, candidates, distances")] = False,
+) -> None:
+    """Print one JSON answer per post (../shared/eval/FORMAT.md); a reply is read with the post it answers."""
+    from restock_bot.triage.catalog import CatalogueError
+    from restock_bot.triage.decide import Triage
+
+    try:
+        bot = Triage.from_files(stores, products)
+    except (StoreFileError, CatalogueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    all_posts = read_posts_file(posts)
+    by_id = {p.id: p for p in all_posts}
+    out = sys.stdout
+    for post in all_posts:
+        parent = by_id.get(post.in_reply_to) if post.in_reply_to else None
+        try:
+            decision = bot.decide(post, parent)
+            line = decision.explain() if explain else decision.to_answer()
+        except Exception as exc:  # one bad post must not stop the rest
+            err.print(f"[red]post {post.id}: triage failed: {exc!r}[/]")
+            line = {"id": post.id, "stockout": False, "store_id": None, "sku": None, "action": "ignore",
+                    "error": repr(exc)}
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+@stores_app.command("validate")
+def stores_validate(
+    file: Annotated[Path, typer.Argument(help="stores.csv to check", dir_okay=False)],
+) -> None:
+    """Check a retailer list: per-line errors, and warnings about what hurts matching."""
+    try:
+        stores, problems = load_stores(file)
+    except StoreFileError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    for p in problems + matching_warnings(stores):
+        colour = "red" if p.severity == "error" else "yellow"
+        err.print(f"[{colour}]{file}:{p}[/]")
+    errors = len(problems)
+    typer.echo(f"{len(stores)} stores ok, {errors} line(s) with errors")
+    if errors:
+        raise typer.Exit(1)
+
+
+@stores_app.command("import")
+def stores_import(
+    file: Annotated[Path, typer.Argument(help="stores.csv to load", dir_okay=False)],
+    database_url: Annotated[str | None, typer.Option(help="database URL (default from config)")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML config file")] = None,
+) -> None:
+    """Load a retailer list into the database (good rows in, bad rows reported by line)."""
+    import asyncio
+
+    from restock_bot.config import load_settings
+    from restock_bot.storage.retailers import import_stores
+
+    settings = load_settings(config)
+    url = database_url or settings.database_url
+    good: list[Store] = []
+    errors = 0
+    try:
+        for item in read_stores(file):
+            if isinstance(item, Store):
+                good.append(item)
+            else:
+                errors += 1
+                err.print(f"[red]{file}:{item}[/]")
+    except StoreFileError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    count = asyncio.run(import_stores(url, good))
+    typer.echo(f"imported {count} stores into {url}; {errors} line(s) skipped")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Per-language cues: the classes of words that say something is missing, and the classes that say a
+post is something else (found it, online, a question, a taste complaint, a hypothetical...).
+
+Written from general knowledge of each language, as rules over classes of words. Patterns run over the
+folded text of `text.read_text` (lower-case; Devanagari already romanised, so Hindi and Hinglish share
+one set of patterns).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NEG_HI = r"(?:nahi+n?|nahee|nai|nhi|nhin|nahin|na+h?i|nai?n)"  # Hinglish/Hindi "not" in its spellings
+
+_ABSENCE = {
+    "en": [
+        r"\b(?:can'?t|cannot|can not|could ?n'?t|could not|couldnt|didn'?t|did not|unable to|not able to)"
+        r" (?:find|get|spot|see|locate|buy|grab)",
+        r"\bnot (?:finding|getting|found|seeing)\b",
+        r"\bno(?:where| where) to be (?:found|seen)",
+        r"\b(?:out of stock|outta stock|out-of-stock|oos|stock ?out|stocked out|sold ?out|sold-out)\b",
+        r"\b(?:ran|run|runs|running) out\b", r"\bout of (?:it|them|stock)\b",
+        r"\bnot (?:in stock|available|avail|there|on the shelf|on shelf|on shelves|kept|stocked)\b",
+        r"\b(?:unavailable|n/a|missing|vanished|disappeared|gone|wiped out|cleaned out|all gone)\b",
+        r"\b(?:empty|bare|khaali|khali)\b",
+        r"\bno (?:stock|supply|packs?|packets?|sign of|trace of)\b", r"\bzero (?:stock|packs?|packets?)\b",
+        r"\bnone (?:left|there|at all|in stock)\b", r"\b(?:none|nothing) left\b", r"\bnot a single\b",
+        r"\bnone\b",
+        r"\b(?:don'?t|doesn'?t|do not|does not|didn'?t|did not|won'?t|isn'?t|aren'?t|wasn'?t|weren'?t|not|no longer"
+        r"|never|stopped|stop) (?:have|has|had|keep|keeping|keeps|stock|stocking|stocks|carry|carrying|carries|sell"
+        r"|selling|sells|get|getting|coming|come|there|available|in stock|supplying|supply|bringing|kept|stocked)\b",
+        r"\b(?:haven'?t|hasn'?t|have not|has not|hadn'?t) (?:had|seen|got|gotten|been|received|stocked)\b",
+        r"\b(?:not|isn'?t|aren'?t|wasn'?t|weren'?t|are not|is not|was not|were not) coming\b",
+        r"\bthere (?:is|was|were|are)(?: no|n'?t any| not any)\b",
+        r"\b(?:discontinued|no more)\b",
+        r"\blooked everywhere\b", r"\bsearched (?:everywhere|all)", r"\bwhere (?:is|are|has|have)\b.{0,40}\bgone\b",
+        r"\bagain no\b", r"\bstill no\b",
+    ],
+    "hi": [
+        NEG_HI + r" (?:mil|mila|mili|mile|milta|milti|milte)\b",
+        r"\b(?:mil|mila|mili|milta|milti) (?:hi |bhi )?" + NEG_HI + r"\b",
+        NEG_HI + r" (?:hai|h|he|hain|tha|thi|the)\b",
+        r"\b(?:stock|stok|maal|mal|packet|pack|ek bhi|ek packet) (?:hi |bhi )?" + NEG_HI + r"\b",
+        r"\b(?:khatam|khatm|khtm|khatma|khatam+)\b", r"\b(?:khaali|khali|khaaali)\b",
+        r"\b(?:gayab|gaayab|ghayab)\b",
+        r"\b(?:aata|aati|aate|aa raha|aa rahi|aa rhe|a raha|a rahi|aaya|aayi|aa rha|aa rhi)(?: hi| bhi)? " + NEG_HI,
+        NEG_HI + r" (?:aata|aati|aate|aa raha|aa rahi|a raha|aaya|aayi|aa rha|rakhte|rakhta|rakhti|rakha|bechte"
+        r"|bechta|dikha|dikhta|dikh raha)\b",
+        r"\b(?:rakhte|rakhta|rakhti|rakhna|bechna|lana|mangwana) (?:hi )?(?:band|" + NEG_HI + r")",
+        r"\bband (?:kar|ho) (?:diya|gaya|gya|di)\b",
+        r"\b(?:kahin|kahi|kahan) (?:bhi )?" + NEG_HI,
+        r"\b(?:dhoondh|dhund|dhoond|dhundh)\w* (?:liya|li|raha|rahi|ke)",
+        r"\bnahi? ?hai\b", r"\bnhi h\b",
+    ],
+    "ko": [
+        r"품절", r"매진", r"재고\s*(?:가\s*)?(?:없|0|부족|떨어)", r"(?<!맛)(?<!재미)(?<!상관)(?<!관계)(?<!필요)없(?!이는|이도|이)",
+        r"(?:다|싹|완전)\s*떨어", r"떨어졌", r"떨어짐", r"동났", r"동이\s*났", r"텅\s*텅", r"텅\s*비", r"텅\s*빈", r"비어\s*있",
+        r"비었", r"빈\s*(?:매대|진열대|선반|자리)", r"안\s*(?:팔|판|파네|들어|들여|갖다|가져|보여|보이|채워)",
+        r"못\s*(?:찾|샀|사|구했|구함|봤)", r"구할\s*수\s*(?:가\s*)?없", r"자취를\s*감", r"씨가\s*말", r"전멸",
+        r"하나도\s*없", r"찾을\s*수\s*(?:가\s*)?없", r"취급\s*(?:안|중단|종료)", r"입고\s*(?:가\s*)?안",
+    ],
+    "ja": [
+        r"売り切れ", r"売切れ", r"品切れ", r"品切", r"在庫(?:切れ|なし|無し|ゼロ|が?ない|が?無い)", r"欠品",
+        r"(?:置いて|売って|入って|並んで|売られて)(?:い)?(?:ない|なかった|なくて|ません|なく)",
+        r"(?:見つから|見当たら|手に入ら|買え)(?:ない|なかった|ず|なく)", r"見かけ(?:ない|なく|なかった|ません)",
+        r"(?<![食べ見聞行来])(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)(?!で|ように|と思)",
+        r"空っぽ", r"からっぽ", r"すっからかん", r"(?:棚|売り場|コーナー)が?(?:空|から|スカスカ|ガラガラ)",
+        r"全滅", r"消えた", r"入荷(?:しない|しなく|されない|されて(?:い)?ない|なし|未定|待ち|しなくなった)",
+        r"取り扱い(?:が)?(?:なく|終了|ない|やめ)", r"姿を消", r"どこにもない",
+    ],
+}
+
+_KILLERS = {
+    # sold out online / in an app / for delivery: not a physical store
+    "online": [
+        r"\b(?:online|on ?line|app|apps|website|site|delivery|deliver|delivered|cart|checkout|e-?commerce|order"
+        r"|ordering|blinkit|zepto|swiggy|instamart|bigbasket|bb ?now|amazon|flipkart|jiomart|dunzo|zomato"
+        r"|coupang|baemin|kurly|rakuten|uber ?eats|onalain|dilivari|delivari|ordar)\b",
+        r"온라인", r"앱(?:에서|으로|에|이)", r"쿠팡", r"배민", r"배달", r"컬리", r"로켓", r"쓱배송", r"택배", r"11번가", r"주문",
+        r"ネット", r"通販", r"アマゾン", r"楽天", r"アプリ", r"オンライン", r"配達", r"宅配", r"出前", r"ウーバー",
+    ],
+    # the product was found, or is back: a restock already happened
+    "resolved": [
+        r"\b(?:back in stock|back on (?:the )?shel(?:f|ves)|restocked|re-stocked|replenished|finally (?:found|got|back"
+        r"|in stock|available|restocked)|is back|are back|it'?s back|they'?re back|came back|now available|available now"
+        r"|thanks? (?:for|4) (?:the )?restock\w*|got it restocked|stocked (?:it )?again|back again)\b",
+        r"\b(?:aa gaya|aa gya|aa gayi|aa gyi|wapas aa|waapas aa|phir se (?:aa|mil)|mil gaya|mil gya|mil gayi|mil gyi"
+        r"|stock aa gaya|dobara aa)\b",
+        r"재입고", r"다시\s*(?:들어|채워|입고|생겼|있)", r"채워\s*(?:졌|주셨|놨|넣)", r"들어왔", r"채워져",
+        r"再入荷", r"入荷(?:した|して(?:た|いた|ました))", r"復活", r"(?:また|やっと)(?:売って|買え|並んで|あった)", r"補充(?:され|して)",
+    ],
+    # taste, quality, packaging: a complaint, not a missing product
+    "quality": [
+        r"\b(?:stale|soggy|tasteless|bland|too salty|salty|oily|burnt|rancid|expired|broken|crushed|smell\w*|taste\w*"
+        r"|flavou?r (?:is|was) (?:bad|off|weird)|half empty|more air|air ?filled|quality|packaging|less quantity"
+        r"|kam quantity|hawa)\b",
+        r"맛없", r"눅눅", r"너무\s*짜", r"맛이\s*(?:이상|별로|없)", r"유통기한", r"질소", r"품질", r"냄새",
+        r"まずい", r"不味", r"しけって", r"湿気", r"味が(?:変|落ち|薄)", r"賞味期限", r"品質", r"量が少な",
+    ],
+    # negations and hypotheticals: "hope they never run out", "if it sells out"
+    "hypothetical": [
+        r"\b(?:hope|hoping|pray|praying|if|in case|what if|imagine|never|don'?t let|wish|hopefully|god forbid)\b"
+        r"(?:\W+\w+){0,5}?\W+(?:run|runs|running|sell|sells|go|goes|be) (?:out|sold out|out of stock)",
+        r"\b(?:never|rarely|hardly ever) (?:out of stock|sold out|runs? out|empty)\b",
+        r"\b(?:na|mat) ho(?: jaye| jaaye| jae)?\b", r"\bho jaye to\b", r"\bkabhi (?:bhi )?(?:khatam|stock out)",
+        r"(?:품절|매진|떨어지|없어지)(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까)", r"(?:없으면|떨어지면)",
+        r"(?:売り切れ|品切れ|なくな)(?:たら|ないで|ませんように|ないように|る前に)", r"(?:売り切れる|なくなる)(?:前|かも)",
+    ],
+    # a question about price, launch or where to buy (a complaint question still has an absence cue)
+    "question": [
+        r"\b(?:how much|price|cost|mrp|kitne ka|kitna|kitne|launch\w*|when will|kab (?:aayega|aaega|ayega|milega|launch)"
+        r"|where (?:can|do|to) (?:i|we|u|you)? ?(?:buy|get|find)|kahan (?:milega|milta|milegi|se)|available in|come to)\b",
+        r"얼마", r"어디서\s*(?:팔|사|살)", r"출시", r"언제\s*나와", r"가격",
+        r"いくら", r"どこで(?:売|買)", r"発売", r"値段", r"価格",
+    ],
+    # "same here" replies: a report of its own that borrows the product from the post it answers
+    "same": [
+        r"\b(?:same|me too|here too|mine too|ditto|same here|same at|same story|same problem|same haal|same scene)\b",
+        r"\b(?:yahan|yaha|idhar|hamare|humare|mere|apne) (?:bhi|b)\b",
+        r"여기도", r"저도", r"나도", r"우리\s*동네도", r"마찬가지", r"똑같",
+        r"ここも", r"うちも", r"こっちも", r"同じく", r"私も", r"僕も", r"俺も",
+    ],
+}
+
+# "can't find my keys": an absence whose object is plainly not a product.
+_OTHER_OBJECT = re.compile(
+    r"\b(?:can'?t|cannot|could ?n'?t|couldnt|didn'?t|unable to|not able to) (?:find|locate|see) "
+    r"(?:my|our|his|her|their|your|the|a|an)? ?(?:keys?|wallet|phone|car|bike|scooter|parking|way|exit|friends?|mom"
+    r"|dad|kids?|son|daughter|wife|husband|charger|umbrella|bag|purse|glasses|spot|entrance|lift|toilet|washroom"
+    r"|restroom|atm|counter|trolley|cart)\b"
+    r"|\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b"
+    r"|(?:열쇠|키를|지갑|폰을|핸드폰|차를|주차|친구를|엄마를|출구)"
+    r"|(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘)(?:が|を)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A cue found in a post: its class ("absence" or a killer), the words, and where."""
+
+    kind: str
+    lang: str
+    text: str
+    start: int
+    end: int
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+ABSENCE = {lang: _compile(p) for lang, p in _ABSENCE.items()}
+KILLERS = {kind: _compile(p) for kind, p in _KILLERS.items()}
+
+
+def find_cues(folded: str) -> list[Cue]:
+    """Every absence and killer cue in a post's folded text, in order of position."""
+    cues: list[Cue] = []
+    for lang, pattern in ABSENCE.items():
+        cues.extend(Cue("absence", lang, m.group(), m.start(), m.end()) for m in pattern.finditer(folded))
+    for kind, pattern in KILLERS.items():
+        cues.extend(Cue(kind, "", m.group(), m.start(), m.end()) for m in pattern.finditer(folded))
+    cues.extend(Cue("other_object", "", m.group(), m.start(), m.end()) for m in _OTHER_OBJECT.finditer(folded))
+    return sorted(cues, key=lambda c: c.start)
+
+
+_HINGLISH_WORDS = re.compile(
+    r"\b(?:nahi|nahin|nhi|hai|hain|tha|mein|me|ka|ki|ke|ko|se|yaar|bhai|bhaiya|wala|wali|wale|kya|kyun|kal|aaj"
+    r"|bhi|mila|milta|khatam|khali|raha|rahi|gaya|gayi|hota|karo|abhi|phir|uncle|aunty)\b"
+)
+
+
+def language_of(folded: str, script: str, platform_lang: str | None) -> str:
+    """The post's language for the reasons: ko, ja, hi (Devanagari), hi-Latn (Hinglish) or en."""
+    if script == "hangul":
+        return "ko"
+    if script == "kana":
+        return "ja"
+    if script == "devanagari":
+        return "hi"
+    if len(_HINGLISH_WORDS.findall(folded)) >= 2:
+        return "hi-Latn"
+    return platform_lang if platform_lang in ("en", "ko", "ja", "hi") else "en"

@@ -1,0 +1,268 @@
+"""The retailer index: every way a post can point at a store, built once, looked up per post.
+
+A post names stores through *names* (a store's own name or alias, an independent's name, a store's
+handle), *chains* (a chain's name, nickname or handle: a set of branches) and *places* (localities,
+the branch part of a chain store's name, landmarks and streets of addresses, postcodes, cities). The
+index maps each normalised key to what it names; `find` returns the hits in a post, and narrowing
+chains by places, cities and geo points is left to `decide`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from restock_bot.retailers import Store
+from restock_bot.triage.text import fold, is_cjk, key, skeleton, spans, tokens
+
+# Words that are ordinary words as well as store names: such a name counts only in a name-like position.
+ORDINARY_WORDS = frozenset(
+    "more life fresh star smart spar big best day easy city super mart bazaar bazar basket market shop "
+    "store stores family daily good new my apna value plus one home nature natures metro express "
+    "hyper mega fair price choice reliance". split()
+)
+# Words of addresses and branch names that say what kind of place it is, not which one.
+GENERIC_PLACE_WORDS = frozenset(
+    "near opp opposite behind beside next to road rd street st main cross lane marg nagar colony sector "
+    "block phase stage layout floor shop no plot ground first 1st 2nd 3rd 4th 5th the of and in at "
+    "market complex mall station east west north south branch outlet supermarket store stores "
+    "megastore hypermarket mart express".split()
+)
+_NUMBER_KANJI = str.maketrans("一二三四五六七八九", "123456789")
+# Branch suffixes: "…店", "…점", "… Branch" name the branch, the stem is how people say it.
+_BRANCH_SUFFIXES = ("駅前店", "駅店", "店", "역점", "점", "branch", "outlet")
+_CJK_PLACE_SPLIT = re.compile(r"(?<=[都道府県市区町村구동시군읍면로길])")
+_POSTCODE = re.compile(r"\b\d{3}-?\d{3,4}\b")
+
+
+@dataclass(slots=True)
+class Hit:
+    """One key of the index found in a post."""
+
+    key: str
+    kind: str  # "name" | "chain" | "place" | "city"
+    ids: tuple[int, ...]  # store indices (name/place), chain indices (chain), city indices (city)
+    start: int  # token position in the post (for clause and name-position checks)
+    end: int
+    fuzzy: bool = False
+
+
+@dataclass(slots=True)
+class Chain:
+    name: str
+    branches: list[int] = field(default_factory=list)
+    nicknames: set[str] = field(default_factory=set)
+
+
+def _branch_stem(text: str) -> str:
+    t = fold(text).strip()
+    for suffix in _BRANCH_SUFFIXES:
+        if t.endswith(suffix) and len(t) > len(suffix) + 1:
+            return t[: -len(suffix)].strip()
+    return t
+
+
+def _place_variants(text: str) -> set[str]:
+    """Keys a person may use for a place word: as written, without its suffix, with kanji numerals as digits."""
+    out = set()
+    for variant in (text, _branch_stem(text)):
+        k = key(variant)
+        if k:
+            out.add(k)
+            out.add(k.translate(_NUMBER_KANJI))
+        for suffix in ("역", "駅", "동", "丁目"):
+            if k.endswith(suffix) and len(k) > len(suffix) + 1:
+                out.add(k[: -len(suffix)])
+    return {v for v in out if len(v) >= 2 and v not in GENERIC_PLACE_WORDS}
+
+
+def _address_places(address: str, city: str) -> set[str]:
+    """Landmarks and streets of an address: comma parts without 'near'/'opp', CJK parts split at 区/구/로…"""
+    out: set[str] = set()
+    city_key = key(city)
+    for part in re.split(r"[,、，]", _POSTCODE.sub(" ", address)):
+        words = [w for w in tokens(fold(part)) if not w.isdigit()]
+        while words and words[0] in ("near", "opp", "opposite", "behind", "beside", "next", "to", "shop", "no"):
+            words = words[1:]
+        if not words:
+            continue
+        if any(is_cjk(w) for w in words):
+            for w in words:
+                for piece in _CJK_PLACE_SPLIT.split(w):
+                    out |= _place_variants(piece)
+            continue
+        phrase = "".join(words)
+        if phrase != city_key and not all(w in GENERIC_PLACE_WORDS for w in words):
+            out.add(phrase)
+            if words[-1] in ("road", "rd", "marg", "street"):
+                out.add("".join(words[:-1]) + ("rd" if words[-1] == "road" else "road"))
+    return {p for p in out if len(p) >= 3 and p != city_key}
+
+
+class StoreIndex:
+    """All keys of a retailer list → the stores, chains, places and cities they name."""
+
+    MAX_NGRAM = 6
+
+    def __init__(self) -> None:
+        self.stores: list[Store] = []
+        self.chains: list[Chain] = []
+        self.chain_of: list[int] = []  # store index -> chain index or -1
+        self.city_of: list[int] = []  # store index -> city index
+        self.cities: list[str] = []
+        self._city_ids: dict[str, int] = {}
+        self._chain_ids: dict[str, int] = {}
+        self.keys: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.skeletons: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.max_cjk_key = 2
+
+    # -- building ---------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, stores: Iterable[Store]) -> StoreIndex:
+        index = cls()
+        for store in stores:
+            index._add_store(store)
+        index._derive_chain_keys()
+        return index
+
+    def _add(self, k: str, kind: str, ident: int) -> None:
+        if not k:
+            return
+        self.keys[k][kind].add(ident)
+        if is_cjk(k[-1]) or is_cjk(k[0]):
+            self.max_cjk_key = max(self.max_cjk_key, len(k))
+        elif kind in ("name", "chain", "place", "city") and k.isascii() and len(skeleton(k)) >= 3:
+            self.skeletons[skeleton(k)][kind].add(ident)
+
+    def _city_id(self, city: str) -> int:
+        ck = key(city)
+        if ck not in self._city_ids:
+            self._city_ids[ck] = len(self.cities)
+            self.cities.append(city)
+        return self._city_ids[ck]
+
+    def _add_store(self, store: Store) -> None:
+        i = len(self.stores)
+        self.stores.append(store)
+        city = self._city_id(store.city)
+        self.city_of.append(city)
+        for city_key in {key(store.city), *_place_variants(store.city)}:
+            self._add(city_key, "city", city)
+        if store.chain:
+            ck = key(store.chain)
+            if ck not in self._chain_ids:
+                self._chain_ids[ck] = len(self.chains)
+                self.chains.append(Chain(store.chain))
+            chain = self._chain_ids[ck]
+            self.chains[chain].branches.append(i)
+            self.chain_of.append(chain)
+        else:
+            self.chain_of.append(-1)
+        for name in (store.name, *store.aliases):
+            self._add(key(name), "name", i)
+        for place in (store.locality, self._branch_part(store)):
+            for k in _place_variants(place):
+                self._add(k, "place", i)
+        for k in _address_places(store.address, store.city):
+            self._add(k, "place", i)
+        if store.postcode:
+            self._add(key(store.postcode), "place", i)
+
+    @staticmethod
+    def _branch_part(store: Store) -> str:
+        """'GS25 역삼역점' -> '역삼역점'; 'DMart Vastrapur' -> 'Vastrapur'."""
+        if store.chain and fold(store.name).startswith(fold(store.chain)):
+            return store.name[len(store.chain):].strip(" -")
+        return ""
+
+    def _derive_chain_keys(self) -> None:
+        """Chain names, handles shared by branches, and nicknames common to the branches' aliases."""
+        handle_users: dict[str, set[int]] = defaultdict(set)
+        for i, s in enumerate(self.stores):
+            if s.handle:
+                handle_users[key(s.handle)].add(i)
+        for hk, users in handle_users.items():
+            chains = {self.chain_of[i] for i in users}
+            if len(users) > 1 and len(chains) == 1 and -1 not in chains:
+                self._add(hk, "chain", chains.pop())
+            else:
+                for i in users:
+                    self._add(hk, "name", i)
+        for c, chain in enumerate(self.chains):
+            self._add(key(chain.name), "chain", c)
+            for nick in self._nicknames(chain):
+                chain.nicknames.add(nick)
+                self._add(nick, "chain", c)
+            for i in chain.branches:  # an alias phrase minus the chain's words names the branch
+                for alias in self.stores[i].aliases:
+                    rest = [w for w in tokens(fold(alias)) if w not in chain.nicknames and key(w) != key(chain.name)]
+                    if rest and len(rest) < len(tokens(fold(alias))):
+                        for k in _place_variants(" ".join(rest)):
+                            self._add(k, "place", i)
+
+    def _nicknames(self, chain: Chain) -> set[str]:
+        """Runs of alias tokens that recur across a chain's branches ('D Mart', 'ファミマ', '씨유')."""
+        if len(chain.branches) < 2:
+            return set()
+        counts: Counter[str] = Counter()
+        for i in chain.branches:
+            seen = set()
+            for alias in self.stores[i].aliases:
+                words = tokens(fold(alias))
+                for n in (1, 2):
+                    for j in range(len(words) - n + 1):
+                        seen.add(" ".join(words[j: j + n]))
+            counts.update(seen)
+        places = {k for i in chain.branches for k in _place_variants(self.stores[i].locality)}
+        need = max(2, math.ceil(0.3 * len(chain.branches)))
+        nicks = set()
+        for phrase, n in counts.items():
+            k = phrase.replace(" ", "")
+            if n >= need and k not in places and k not in GENERIC_PLACE_WORDS and not k.isdigit() and len(k) >= 2:
+                nicks.add(k)
+        return nicks
+
+    # -- looking up -------------------------------------------------------------------------------
+    def spans(self, words: list[str]) -> Iterator[tuple[str, int, int]]:
+        """Every candidate key of a post (see `text.spans`)."""
+        return spans(words, self.MAX_NGRAM, self.max_cjk_key)
+
+    def find(self, words: list[str], romanised: frozenset[int] = frozenset()) -> list[Hit]:
+        """The index keys present in a post's words; `romanised` marks words transliterated from
+        another script, which are also matched by consonant skeleton."""
+        hits: list[Hit] = []
+        keys = self.keys
+        for span, start, end in self.spans(words):
+            found = keys.get(span)
+            if found:
+                for kind, ids in found.items():
+                    hits.append(Hit(span, kind, tuple(sorted(ids)), start, end))
+            elif romanised and start in romanised and len(span) >= 4:
+                skel = self.skeletons.get(skeleton(span))
+                if skel:
+                    for kind, ids in skel.items():
+                        hits.append(Hit(span, kind, tuple(sorted(ids)), start, end, fuzzy=True))
+        return hits
+
+    def store_label(self, i: int) -> str:
+        return self.stores[i].label
+
+    def branches_of(self, chain: int) -> list[int]:
+        return self.chains[chain].branches
+
+    def distance_km(self, i: int, lat: float, lon: float) -> float | None:
+        s = self.stores[i]
+        if s.lat is None or s.lon is None:
+            return None
+        return haversine_km(lat, lon, s.lat, s.lon)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km (geopy's `great_circle` gives the same; this avoids its per-call cost)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))

@@ -1,0 +1,161 @@
+"""Normalising the writing, not the meaning: one comparable form for every script.
+
+Latin is case-folded and width-folded; Devanagari is transliterated to a loose Latin spelling (so Hindi
+meets Hinglish and Latin store names); Hangul and Japanese stay as they are (store lists use them) and
+are cut at script boundaries. Keys (store names, aliases) and posts go through the same functions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from indic_transliteration import sanscript
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
+_DEVANAGARI_RUN = re.compile(r"[\u0900-\u097F]+")
+_DIACRITICS = str.maketrans({"ṃ": "n", "ṁ": "n", "ṅ": "n", "ñ": "n", "ṇ": "n", "ḥ": "h", "ṛ": "ri",
+                             "ś": "sh", "ṣ": "sh"})
+# English loan vowels (ऑ in "ऑनलाइन", ॉ in "स्टॉक") that the transliteration scheme lacks.
+_CANDRA = str.maketrans({"ॉ": "ो", "ऑ": "ओ", "ॅ": "े", "ऍ": "ए"})
+_SCRIPT_SPLIT = re.compile(
+    r"[a-z0-9]+(?:['’][a-z]+)?"          # Latin words and numbers
+    r"|[\uac00-\ud7a3\u3131-\u318e]+"     # Hangul syllables and jamo
+    r"|[\u3040-\u30ff\u31f0-\u31ff\u4e00-\u9fff\u3005\u30fc]+"  # kana and kanji (and the long-vowel mark)
+)
+_CJK = re.compile(r"[\uac00-\ud7a3\u3131-\u318e\u3040-\u30ff\u4e00-\u9fff]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_KANJI = re.compile(r"[\u4e00-\u9fff]")
+_DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+@lru_cache(maxsize=65536)
+def devanagari_to_latin(word: str) -> str:
+    """A loose Latin spelling of a Devanagari word, as a Hinglish writer would type it."""
+    word = word.translate(_CANDRA)
+    iast = sanscript.transliterate(word, sanscript.DEVANAGARI, sanscript.IAST)
+    plain = unicodedata.normalize("NFKD", iast.translate(_DIACRITICS))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    plain = plain.replace("ch", "\0").replace("c", "ch").replace("\0", "chh")
+    # Schwa deletion: a word written with a final consonant ends without the inherent vowel.
+    last = word[-1]
+    if len(word) > 1 and "\u0915" <= last <= "\u0939" or last == "\u093c":
+        plain = plain[:-1] if plain.endswith("a") else plain
+    return plain
+
+
+def fold(text: str) -> str:
+    """Width/case fold and transliterate Devanagari; keep Hangul and Japanese."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("’", "'").replace("‘", "'")
+    if _DEVANAGARI.search(text):
+        text = _DEVANAGARI_RUN.sub(lambda m: " " + devanagari_to_latin(m.group()) + " ", text)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    """Words of folded text, cut at script boundaries ("gs엔" -> "gs", "엔")."""
+    return _SCRIPT_SPLIT.findall(text)
+
+
+def key(text: str) -> str:
+    """The lookup key of a name: folded, tokens joined without spaces ("D-Mart" == "DMart" == "d mart")."""
+    return "".join(tokens(fold(text)))
+
+
+_SKELETON_MAP = str.maketrans({"w": "v", "z": "s", "q": "k", "x": "ks", "c": "k"})
+
+
+def skeleton(word: str) -> str:
+    """A consonant skeleton for matching across spellings and scripts ("dimart" ~ "dmart", "jayapur" ~
+    "jaipur"): first letter kept, vowels, y and h-after-consonant dropped, repeats collapsed."""
+    if not word:
+        return word
+    w = word.replace("ph", "f").replace("ck", "k").replace("chh", "ch").replace("ch", "\x01")
+    w = re.sub(r"c(?=[eiy])", "s", w).translate(_SKELETON_MAP).replace("\x01", "c")
+    out = [w[0]]
+    for ch in w[1:]:
+        if ch in "aeiouy" or (ch == "h" and out[-1] not in "aeiou") or ch == out[-1] or not ch.isalnum():
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def spans(words: list[str], max_ngram: int, max_cjk: int) -> Iterator[tuple[str, int, int]]:
+    """Every candidate key of a text: Latin word n-grams joined without spaces, and substrings of runs of
+    CJK words joined without spaces (also glued to the Latin word before them, "GS25" + "역삼역점").
+    Yields (key, first word, end word)."""
+    n_words = len(words)
+    i = 0
+    while i < n_words:
+        if not is_cjk(words[i]):
+            joined = ""
+            for j in range(i, min(n_words, i + max_ngram)):
+                if is_cjk(words[j]):
+                    break
+                joined += words[j]
+                yield joined, i, j + 1
+            i += 1
+            continue
+        run_end = i
+        owner: list[int] = []
+        while run_end < n_words and is_cjk(words[run_end]):
+            owner.extend([run_end] * len(words[run_end]))
+            run_end += 1
+        run = "".join(words[i:run_end])
+        for a in range(len(run)):
+            for b in range(a + 2, min(len(run), a + max_cjk) + 1):
+                yield run[a:b], owner[a], owner[b - 1] + 1
+        if i and not is_cjk(words[i - 1]):
+            for b in range(2, min(len(run), max_cjk) + 1):
+                yield words[i - 1] + run[:b], i - 1, owner[b - 1] + 1
+        i = run_end
+
+
+def is_cjk(token: str) -> bool:
+    return bool(_CJK.match(token))
+
+
+def squeeze(text: str) -> str:
+    """'sooold ouuuut' -> 'sold out' (three or more repeats of a Latin letter become one)."""
+    return _ELONGATED.sub(r"\1", text)
+
+
+@dataclass(frozen=True, slots=True)
+class PostText:
+    """A post's text in the forms triage reads."""
+
+    original: str      # as posted
+    folded: str        # NFKC, case-folded, Devanagari romanised, URLs removed, elongations squeezed
+    words: list[str]   # tokens of `folded`
+    mentions: list[str]   # @handles, folded
+    hashtags: list[str]   # #tags, folded (without '#')
+    script: str        # dominant script: latin, devanagari, hangul, kana
+
+
+def script_of(text: str) -> str:
+    counts = {
+        "hangul": len(_HANGUL.findall(text)),
+        "kana": len(_KANA.findall(text)) + len(_KANJI.findall(text)) // 2,
+        "devanagari": len(_DEVANAGARI.findall(text)),
+        "latin": len(_LATIN.findall(text)) // 3,
+    }
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else "latin"
+
+
+def read_text(original: str) -> PostText:
+    """Normalise a post's text once for all of triage."""
+    nfkc = unicodedata.normalize("NFKC", original or "")
+    without_urls = _URL.sub(" ", nfkc)
+    mentions = [m.casefold() for m in re.findall(r"@(\w+)", without_urls)]
+    hashtags = [h.casefold() for h in re.findall(r"#(\w+)", without_urls)]
+    folded = squeeze(fold(without_urls))
+    return PostText(original=original or "", folded=folded, words=tokens(folded),
+                    mentions=mentions, hashtags=hashtags, script=script_of(nfkc))

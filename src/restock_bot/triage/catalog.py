@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from restock_bot.triage.text import is_cjk, key, skeleton, spans
+from restock_bot.triage.text import fold, is_cjk, key, skeleton, spans, tokens
 
 PRODUCT_COLUMNS = ("sku", "brand", "brand_aliases", "name", "aliases")
 
@@ -105,6 +105,22 @@ class Catalogue:
         for k, brand in brand_of_key.items():
             if k:
                 self._add(k, brand, frozenset(by_alias.get(k, set())))
+        self.flavour_words = self._flavour_words(products)
+
+    def _flavour_words(self, products: list[Product]) -> dict[str, tuple[str, frozenset[str]]]:
+        """Single Latin words that name one product of a brand ("tomato" in "Munchu tomato")."""
+        brand_words = {w for p in products for a in (p.brand, *p.brand_aliases) for w in tokens(fold(a))}
+        owners: dict[tuple[str, str], set[str]] = {}
+        for p in products:
+            for alias in (_without_size(p.name), *p.aliases):
+                for w in tokens(fold(alias)):
+                    if len(w) >= 4 and w.isascii() and w.isalpha() and w not in brand_words and w not in self.keys:
+                        owners.setdefault((w, p.brand), set()).add(p.sku)
+        words: dict[str, tuple[str, frozenset[str]]] = {}
+        for (w, brand), skus in owners.items():
+            if len(skus) == 1 and sum(1 for (w2, _b) in owners if w2 == w) == 1:
+                words[w] = (brand, frozenset(skus))
+        return words
 
     def _add(self, k: str, brand: str, skus: frozenset[str]) -> None:
         self.keys[k] = (brand, skus)
@@ -113,26 +129,28 @@ class Catalogue:
         elif k.isascii() and len(skeleton(k)) >= 3:
             self.skeletons.setdefault(skeleton(k), (brand, skus))
 
-    def find(self, words: list[str], romanised: frozenset[int] = frozenset()) -> list[ProductMention]:
-        """Product and brand names in a post's words, longest first where they overlap."""
+    def find(self, words: list[str], offsets: list[int], romanised: bool = False) -> list[ProductMention]:
+        """Product and brand names in a text's words (character offsets into its folded form)."""
         found: list[ProductMention] = []
-        for span, start, end in spans(words, self.MAX_NGRAM, self.max_cjk):
+        single = set(words)
+        for span, start, end in spans(words, offsets, self.MAX_NGRAM, self.max_cjk):
             hit = self.keys.get(span)
             fuzzy = False
-            if hit is None and len(span) >= 5 and span.isascii() and (start in romanised or end - start == 1):
-                hit = self.skeletons.get(skeleton(span)) if start in romanised else None
-                if hit is None and end - start == 1:
-                    hit = self._near_brand(span)
+            if hit is None and len(span) >= 4 and span.isascii():
+                if romanised:
+                    hit = self.skeletons.get(skeleton(span))
+                if hit is None and span in single:
+                    hit = self._near_brand(span) or self.flavour_words.get(span)
                 fuzzy = hit is not None
             if hit is not None:
                 found.append(ProductMention(span, hit[0], hit[1], start, end, fuzzy))
         return found
 
     def _near_brand(self, word: str) -> tuple[str, frozenset[str]] | None:
-        """A misspelt brand name ("munchuu", "munchoo") by edit similarity."""
+        """A misspelt brand name ("munchuu", "mucnhu") by edit similarity; never a shorter word."""
         for brand in self.brands:
             bk = key(brand)
-            if len(bk) >= 4 and fuzz.ratio(word, bk) >= 80 and word[0] == bk[0]:
+            if len(bk) >= 4 and len(word) >= len(bk) and fuzz.ratio(word, bk) >= 80 and word[0] == bk[0]:
                 return brand, frozenset()
         return None
 

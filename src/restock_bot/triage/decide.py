@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from restock_bot.triage.catalog import Catalogue, Product, ProductMention, load_
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import Cue, find_cues, language_of
 from restock_bot.triage.stores import ORDINARY_WORDS, Hit, StoreIndex
-from restock_bot.triage.text import PostText, key, read_text, tokens, fold
+from restock_bot.triage.text import PostText, fold, key, read_text, words_at
 
 # Where one clause ends and the next begins: punctuation and the conjunctions of contrast.
 _CLAUSE_BREAK = re.compile(
@@ -38,7 +39,11 @@ class Reading:
     language: str
     products: list[ProductMention]
     cues: list[Cue]
-    reasons: list[str] = field(default_factory=list)
+    clauses: list[int] = field(default_factory=list)  # start offset of each clause in the folded text
+
+    def clause_of(self, offset: int) -> int:
+        """The index of the clause holding `offset`."""
+        return bisect.bisect_right(self.clauses, offset) - 1
 
     @property
     def brands(self) -> set[str]:
@@ -62,15 +67,11 @@ class Triage:
     # -- reading ----------------------------------------------------------------------------------
     def read(self, post: Post) -> Reading:
         text = read_text(post.text)
-        romanised = self._romanised(post.text, text)
+        products = self.catalogue.find(text.words, text.offsets, _romanised(post.text))
+        cues = find_cues(text.folded) + _product_absence(text, products)
+        clauses = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text.folded) if m.end() < len(text.folded)]
         return Reading(text=text, language=language_of(text.folded, text.script, post.lang),
-                       products=self.catalogue.find(text.words, romanised), cues=find_cues(text.folded))
-
-    @staticmethod
-    def _romanised(original: str, text: PostText) -> frozenset[int]:
-        if re.search(r"[\u0900-\u097F]", original):
-            return frozenset(range(len(text.words)))
-        return frozenset()
+                       products=products, cues=sorted(cues, key=lambda c: c.start), clauses=clauses)
 
     def _about_brand(self, reading: Reading) -> bool:
         """The post names the brand (name, alias, handle or campaign hashtag), not only a flavour word."""
@@ -129,27 +130,53 @@ class Triage:
         return found, why
 
     def _absence(self, reading: Reading) -> tuple[bool, list[str]]:
-        """Is there an absence cue that no killer explains away?"""
+        """Is there an absence cue about the product that no killer explains away?"""
         cues = reading.cues
         killers = {c.kind: c for c in cues if c.kind not in ("absence", "same")}
-        absences = [c for c in cues if c.kind == "absence" and not _inside(c, cues, ("hypothetical", "other_object"))]
+        absences = self._absence_cues(reading)
         if "resolved" in killers:
             return False, [f"already fixed: '{killers['resolved'].text}'"]
         if not absences:
-            if "hypothetical" in killers:
-                return False, [f"hypothetical or negated: '{killers['hypothetical'].text}'"]
-            if "other_object" in killers:
-                return False, [f"can't find something else: '{killers['other_object'].text}'"]
-            if "question" in killers:
-                return False, [f"a question: '{killers['question'].text}'"]
-            return False, ["no word of absence"]
-        if "online" in killers:
+            for kind, what in (("hypothetical", "hypothetical or negated"), ("other_object", "can't find something else"),
+                               ("question", "a question")):
+                if kind in killers:
+                    return False, [f"{what}: '{killers[kind].text}'"]
+            return False, ["no word of absence about the product"]
+        if "online" in killers and self._same_clause(reading, killers["online"], absences):
             return False, [f"sold out online / in an app: '{killers['online'].text}'"]
+        if "other_object" in killers and not any(self._near_product(reading, c) for c in absences):
+            return False, [f"can't find something else: '{killers['other_object'].text}'"]
         strong = [c for c in absences if not _WEAK_ABSENCE.match(c.text.strip())]
         if "quality" in killers and not strong:
             return False, [f"a quality complaint: '{killers['quality'].text}'"]
         best = (strong or absences)[0]
-        return True, [f"absence cue '{best.text}' ({best.lang})"]
+        return True, [f"absence cue '{best.text}' ({best.lang or reading.language})"]
+
+    def _absence_cues(self, reading: Reading) -> list[Cue]:
+        """Absence cues not inside a hypothetical, and not in a clause about something else while the
+        product itself is said to be there ("Kurkure khatam, Munchu hai")."""
+        cues = [c for c in reading.cues if c.kind == "absence"
+                and not _inside(c, reading.cues, ("hypothetical", "other_object"))]
+        if not cues:
+            return []
+        product_clauses = {reading.clause_of(m.start) for m in reading.products}
+        present = {reading.clause_of(m.start()) for m in _PRESENCE.finditer(reading.text.folded)}
+        product_present = product_clauses & present
+        kept = []
+        for c in cues:
+            clause = reading.clause_of(c.start)
+            if clause in product_clauses or not product_present or not reading.products:
+                kept.append(c)
+        return kept
+
+    @staticmethod
+    def _same_clause(reading: Reading, killer: Cue, absences: list[Cue]) -> bool:
+        clauses = {reading.clause_of(c.start) for c in absences}
+        return reading.clause_of(killer.start) in clauses or len(reading.clauses) <= 2
+
+    @staticmethod
+    def _near_product(reading: Reading, cue: Cue) -> bool:
+        return any(abs(m.start - cue.end) <= 20 or abs(cue.start - m.end) <= 20 for m in reading.products)
 
     def _product(self, reading: Reading, parent: Reading | None, reasons: list[str]) -> tuple[str | None, str | None]:
         mentions = reading.products or (parent.products if parent is not None else [])
@@ -213,8 +240,8 @@ class Triage:
                 elif h.kind == "city":
                     cities.update(h.ids)
             if post.place:
-                tag_words = tokens(fold(post.place))
-                for h in index.find(tag_words):
+                tag_words, tag_offsets = words_at(fold(post.place))
+                for h in index.find(tag_words, tag_offsets, _romanised(post.place)):
                     if h.kind == "place":
                         for i in h.ids:
                             place_tag_places.setdefault(i, set()).add(h.key)
@@ -278,32 +305,45 @@ class Triage:
         return None, candidates, reasons
 
     def _store_hits(self, reading: Reading, original: str) -> list[Hit]:
-        words = reading.text.words
-        romanised = self._romanised(original, reading.text)
-        product_words = {j for m in reading.products for j in range(m.start, m.end)}
-        hits = [h for h in self.index.find(words, romanised)
-                if not any(j in product_words for j in range(h.start, h.end))]
-        place_spans = {(h.start, h.end) for h in hits if h.kind == "place"}
+        text = reading.text
+        product_spans = [(m.start, m.end) for m in reading.products if not m.fuzzy]
+        hits = [h for h in self.index.find(text.words, text.offsets, _romanised(original))
+                if not any(s < h.end and h.start < e and (e - s) >= (h.end - h.start) for s, e in product_spans)]
+        place_spans = [(h.start, h.end) for h in hits if h.kind == "place"]
         kept = []
         for h in hits:
-            if h.kind in ("chain", "name") and h.key in ORDINARY_WORDS and not self._name_like(h, words, original,
+            if h.kind in ("chain", "name") and h.key in ORDINARY_WORDS and not self._name_like(h, text.folded, original,
                                                                                              place_spans):
                 continue
             kept.append(h)
-        # A longer name hides the shorter names inside it ("Reliance Smart Koramangala" over "Reliance Smart").
-        names = [h for h in kept if h.kind == "name"]
-        return [h for h in kept if not (h.kind == "name" and any(
-            o.start <= h.start and h.end <= o.end and (o.end - o.start, len(o.key)) > (h.end - h.start, len(h.key))
-            for o in names))]
+        # A longer name or chain hides the shorter ones inside it ("이마트24" over "이마트").
+        named = [h for h in kept if h.kind in ("name", "chain")]
+        kept = [h for h in kept if not (h.kind in ("name", "chain") and any(
+            o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named))]
+        return self._in_absence_clauses(reading, kept)
+
+    def _in_absence_clauses(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
+        """In a contrast ("not at A, found it at B") keep the stores of the clauses that report the absence."""
+        absent = {reading.clause_of(c.start) for c in self._absence_cues(reading)}
+        present = {reading.clause_of(m.start()) for m in _PRESENCE.finditer(reading.text.folded)} - absent
+        if not absent or not present:
+            return hits
+        stores = [h for h in hits if h.kind in ("name", "chain")]
+        in_present = [h for h in stores if reading.clause_of(h.start) in present]
+        if not in_present or len(in_present) == len(stores):
+            return hits
+        return [h for h in hits if reading.clause_of(h.start) not in present]
 
     @staticmethod
-    def _name_like(hit: Hit, words: list[str], original: str, place_spans: set[tuple[int, int]]) -> bool:
+    def _name_like(hit: Hit, folded: str, original: str, place_spans: list[tuple[int, int]]) -> bool:
         """An ordinary word ("more", "life") is a store name when written like one or next to a branch place."""
-        if any(s == hit.end or e == hit.start for s, e in place_spans):
+        if any(0 <= s - hit.end <= 2 or 0 <= hit.start - e <= 2 for s, e in place_spans):
             return True
-        if hit.start > 0 and words[hit.start - 1] in ("at", "in", "from", "se", "me", "mein", "wale", "wala"):
+        before = folded[max(0, hit.start - 6):hit.start].split()
+        if before and before[-1] in ("at", "in", "from", "se", "me", "mein", "wale", "wala", "the"):
             return True
-        pattern = re.compile(r"(?<![A-Za-z])" + re.escape(hit.key[:1].upper() + hit.key[1:]) + r"(?![a-z])")
+        word = hit.key[:1].upper() + hit.key[1:]
+        pattern = re.compile(r"(?<![A-Za-z])" + re.escape(word) + r"(?![a-z])")
         return bool(pattern.search(original)) and not original.isupper()
 
     def _names_other_branch(self, places: dict[int, set[str]], cands: set[int]) -> bool:
@@ -337,4 +377,23 @@ class Triage:
 
 
 def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
-    return any(o.kind in kinds and o.start <= cue.start and cue.end <= o.end + 8 for o in cues)
+    """The cue overlaps a cue of one of `kinds` (an absence inside a hypothetical)."""
+    return any(o.kind in kinds and o.start < cue.end and cue.start < o.end for o in cues)
+
+
+def _romanised(original: str) -> bool:
+    return bool(re.search(r"[\u0900-\u097F]", original))
+
+
+_NO_WORDS = re.compile(r"(?<![a-z0-9])(?:no|zero|0|not a single|not one|koi|без)(?![a-z0-9])")
+
+
+def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue]:
+    """'no Munchu', 'zero cheese chilli': a 'no' right before a product name is an absence cue."""
+    cues = []
+    for m in _NO_WORDS.finditer(text.folded):
+        for p in products:
+            if 0 <= p.start - m.end() <= 24 and not re.search(r"[.!?,]", text.folded[m.end():p.start]):
+                cues.append(Cue("absence", "en", text.folded[m.start():p.end], m.start(), p.end))
+                break
+    return cues

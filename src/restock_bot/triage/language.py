@@ -36,6 +36,13 @@ _ABSENCE = {
         r"\b(?:discontinued|no more)\b",
         r"\blooked everywhere\b", r"\bsearched (?:everywhere|all)", r"\bwhere (?:is|are|has|have)\b.{0,40}\bgone\b",
         r"\bagain no\b", r"\bstill no\b",
+        r"\b(?:has|have|had|having)(?: had| got)? (?:no|zero|0|nothing)\b",
+        r"\b(?:is|are|was|were|s|been|completely|totally|all|clean|fully|sold|ran|run) out of\b",
+        r"\b(?:doesnt|dont|didnt|does not|do not|did not|wont|isnt|arent|wasnt) (?:even|really|actually|ever|"
+        r"currently|usually) (?:have|has|keep|stock|carry|sell|get)\b",
+        r"\b(?:cant|couldnt|cannot|could not) (?:even )?(?:find|get|see|spot)\b",
+        r"\bno (?:more |longer )?(?:sign|trace|stock|supply)\b", r"\b(?:zero|0) (?:stock|packs?|packets?|pieces?|units?)\b",
+        r"\b(?:illa|illai|ledu|leda|ille|nahi re)\b", r"\bgap where\b", r"\bhunt\b.{0,30}\b(?:treasure|impossible)\b",
     ],
     "hi": [
         NEG_HI + r" (?:mil|mila|mili|mile|milta|milti|milte)\b",
@@ -52,6 +59,10 @@ _ABSENCE = {
         r"\b(?:kahin|kahi|kahan) (?:bhi )?" + NEG_HI,
         r"\b(?:dhoondh|dhund|dhoond|dhundh)\w* (?:liya|li|raha|rahi|ke)",
         r"\bnahi? ?hai\b", r"\bnhi h\b",
+        NEG_HI + r"(?= *(?:[.!?,|।]|$|[\U0001F300-\U0001FAFF]))",
+        NEG_HI + r" (?:dikha|dikhta|dikh|dikhi|dikhe|mila|mile|milega|mil raha|mil rahi|milta)\b",
+        r"\b(?:namo ?nishan|naam ?o ?nishan|namonishan)\b",
+        r"\b(?:ek bhi|ek bhee|koi bhi)\b.{0,25}\b" + NEG_HI + r"\b",
     ],
     "ko": [
         r"품절", r"매진", r"재고\s*(?:가\s*)?(?:없|0|부족|떨어)", r"(?<!맛)(?<!재미)(?<!상관)(?<!관계)(?<!필요)없(?!이는|이도|이)",
@@ -59,15 +70,18 @@ _ABSENCE = {
         r"비었", r"빈\s*(?:매대|진열대|선반|자리)", r"안\s*(?:팔|판|파네|들어|들여|갖다|가져|보여|보이|채워)",
         r"못\s*(?:찾|샀|사|구했|구함|봤)", r"구할\s*수\s*(?:가\s*)?없", r"자취를\s*감", r"씨가\s*말", r"전멸",
         r"하나도\s*없", r"찾을\s*수\s*(?:가\s*)?없", r"취급\s*(?:안|중단|종료)", r"입고\s*(?:가\s*)?안",
+        r"(?:다|싹|전부|완전)\s*(?:팔렸|팔림|나갔|나감|털렸|쓸어)", r"팔렸", r"휑", r"구경도\s*못", r"씨가\s*말랐",
     ],
     "ja": [
         r"売り切れ", r"売切れ", r"品切れ", r"品切", r"在庫(?:切れ|なし|無し|ゼロ|が?ない|が?無い)", r"欠品",
         r"(?:置いて|売って|入って|並んで|売られて)(?:い)?(?:ない|なかった|なくて|ません|なく)",
         r"(?:見つから|見当たら|手に入ら|買え)(?:ない|なかった|ず|なく)", r"見かけ(?:ない|なく|なかった|ません)",
-        r"(?<![食べ見聞行来])(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)(?!で|ように|と思)",
+        r"(?<![食べ見聞行来離])(?<!こと)(?<!ことが)(?<!しか)(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)(?!で|ように|と思|か[?？])",
         r"空っぽ", r"からっぽ", r"すっからかん", r"(?:棚|売り場|コーナー)が?(?:空|から|スカスカ|ガラガラ)",
         r"全滅", r"消えた", r"入荷(?:しない|しなく|されない|されて(?:い)?ない|なし|未定|待ち|しなくなった)",
         r"取り扱い(?:が)?(?:なく|終了|ない|やめ)", r"姿を消", r"どこにもない",
+        r"切らして", r"なくなって(?:た|いた|る)", r"見かけて(?:い)?(?:ない|なかった|ません)", r"1個も", r"一個も", r"ひとつも",
+        r"置いてなかった", r"売り場から消え",
     ],
 }
 
@@ -75,8 +89,9 @@ _KILLERS = {
     # sold out online / in an app / for delivery: not a physical store
     "online": [
         r"\b(?:online|on ?line|app|apps|website|site|delivery|deliver|delivered|cart|checkout|e-?commerce|order"
-        r"|ordering|blinkit|zepto|swiggy|instamart|bigbasket|bb ?now|amazon|flipkart|jiomart|dunzo|zomato"
-        r"|coupang|baemin|kurly|rakuten|uber ?eats|onalain|dilivari|delivari|ordar)\b",
+        r"|ordering|bb ?now|onalain|dilivari|delivari|ordar|youtube|spotify|instagram|insta|google)\b",
+        r"\b(?:blinkit|zepto|swiggy|instamart|bigbasket|amazon|flipkart|jiomart|dunzo|zomato|coupang|baemin|kurly"
+        r"|rakuten|uber ?eats|myntra|meesho)",
         r"온라인", r"앱(?:에서|으로|에|이)", r"쿠팡", r"배민", r"배달", r"컬리", r"로켓", r"쓱배송", r"택배", r"11번가", r"주문",
         r"ネット", r"通販", r"アマゾン", r"楽天", r"アプリ", r"オンライン", r"配達", r"宅配", r"出前", r"ウーバー",
     ],
@@ -87,8 +102,9 @@ _KILLERS = {
         r"|thanks? (?:for|4) (?:the )?restock\w*|got it restocked|stocked (?:it )?again|back again)\b",
         r"\b(?:aa gaya|aa gya|aa gayi|aa gyi|wapas aa|waapas aa|phir se (?:aa|mil)|mil gaya|mil gya|mil gayi|mil gyi"
         r"|stock aa gaya|dobara aa)\b",
+        r"\b(?:shelf|shelves|rack) (?:is |was |are |were )?(?:full|packed|loaded)\b", r"\bfull stock\b", r"\bstocked up\b",
         r"재입고", r"다시\s*(?:들어|채워|입고|생겼|있)", r"채워\s*(?:졌|주셨|놨|넣)", r"들어왔", r"채워져",
-        r"再入荷", r"入荷(?:した|して(?:た|いた|ました))", r"復活", r"(?:また|やっと)(?:売って|買え|並んで|あった)", r"補充(?:され|して)",
+        r"再入荷", r"やっと見つけ", r"ようやく見つけ", r"山積み", r"꽉\s*찼", r"가득", r"잔뜩\s*(?:채워|들어)", r"入荷(?:した|して(?:た|いた|ました))", r"復活", r"(?:また|やっと)(?:売って|買え|並んで|あった)", r"補充(?:され|して)",
     ],
     # taste, quality, packaging: a complaint, not a missing product
     "quality": [
@@ -104,8 +120,14 @@ _KILLERS = {
         r"(?:\W+\w+){0,5}?\W+(?:run|runs|running|sell|sells|go|goes|be) (?:out|sold out|out of stock)",
         r"\b(?:never|rarely|hardly ever) (?:out of stock|sold out|runs? out|empty)\b",
         r"\b(?:na|mat) ho(?: jaye| jaaye| jae)?\b", r"\bho jaye to\b", r"\bkabhi (?:bhi )?(?:khatam|stock out)",
-        r"(?:품절|매진|떨어지|없어지)(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까)", r"(?:없으면|떨어지면)",
-        r"(?:売り切れ|品切れ|なくな)(?:たら|ないで|ませんように|ないように|る前に)", r"(?:売り切れる|なくなる)(?:前|かも)",
+        r"\b(?:khatam|khatm|khali|out|stock out|gayab) (?:ho )?(?:jaye|jaaye|jae|jaega|jayega)\b",
+        r"\b(?:would|will|might|could|may) (?:be |get |go )?(?:sold out|out of stock|empty|run out)",
+        r"\b(?:never|kabhi nahi|kabhi bhi nahi)\b.{0,30}\b(?:empty|khali|out of stock|sold out|run out|runs out)",
+        r"\bkhali haath (?:nahi|nhi|na)\b", r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
+        r"(?:품절|매진|떨어지|없어지|단종)(?:되|돼)?(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까|ㄹ까)",
+        r"(?:본|들은|간|겪은)\s*적(?:이|은)?\s*(?:없|한\s*번도)", r"한\s*번도\s*(?:없|못\s*봤|본\s*적)", r"(?:없으면|떨어지면)",
+        r"(?:売り切れ|品切れ|なくな)(?:たら|ないで|ませんように|ないように|る前に)",
+        r"(?:見た|聞いた|行った|切らしてる(?:の)?(?:を)?見た)こと(?:が)?(?:ない|無い)", r"(?:切らし|売り切れ)(?:てる|た)(?:の|こと)(?:を)?見たこと", r"(?:売り切れる|なくなる)(?:前|かも)",
     ],
     # a question about price, launch or where to buy (a complaint question still has an absence cue)
     "question": [
@@ -123,18 +145,6 @@ _KILLERS = {
     ],
 }
 
-# "can't find my keys": an absence whose object is plainly not a product.
-_OTHER_OBJECT = re.compile(
-    r"\b(?:can'?t|cannot|could ?n'?t|couldnt|didn'?t|unable to|not able to) (?:find|locate|see) "
-    r"(?:my|our|his|her|their|your|the|a|an)? ?(?:keys?|wallet|phone|car|bike|scooter|parking|way|exit|friends?|mom"
-    r"|dad|kids?|son|daughter|wife|husband|charger|umbrella|bag|purse|glasses|spot|entrance|lift|toilet|washroom"
-    r"|restroom|atm|counter|trolley|cart)\b"
-    r"|\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b"
-    r"|(?:열쇠|키를|지갑|폰을|핸드폰|차를|주차|친구를|엄마를|출구)"
-    r"|(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘)(?:が|を)"
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Cue:
     """A cue found in a post: its class ("absence" or a killer), the words, and where."""
@@ -146,12 +156,31 @@ class Cue:
     end: int
 
 
+_LATIN_BOUNDARY = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
+
+
 def _compile(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    """One alternation; `\\b` means a Latin word boundary (so "amazonで" still ends the word "amazon")."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns).replace(r"\b", _LATIN_BOUNDARY))
+
+
+# "can't find my keys": an absence whose object is plainly not a product.
+_OTHER_OBJECT_PATTERNS = [
+    r"\b(?:cant|cannot|couldnt|could not|didnt|unable to|not able to|trying to|try to|looking for|searching for)"
+    r" (?:find |locate |see )?(?:my|our|his|her|their|your|the|a|an)? ?(?:munchu |brand )?(?:keys?|song|ad|ads|video|"
+    r"link|jingle|commercial|poster|billboard|stall|tweet|post|reel|wallet|phone|car|bike|scooter|parking|way|exit|friends?|mom"
+    r"|dad|kids?|son|daughter|wife|husband|charger|umbrella|bag|purse|glasses|spot|entrance|lift|toilet|washroom"
+    r"|restroom|atm|counter|trolley|cart)\b"
+    r"|\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b"
+    r"|(?:열쇠|키를|지갑|폰을|핸드폰|차를|주차|친구를|엄마를|출구)"
+    r"|(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘)(?:が|を)"
+]
+
 
 
 ABSENCE = {lang: _compile(p) for lang, p in _ABSENCE.items()}
 KILLERS = {kind: _compile(p) for kind, p in _KILLERS.items()}
+_OTHER_OBJECT = _compile(_OTHER_OBJECT_PATTERNS)
 
 
 def find_cues(folded: str) -> list[Cue]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from restock_bot.retailers import Store
@@ -45,7 +45,7 @@ class Hit:
     key: str
     kind: str  # "name" | "chain" | "place" | "city"
     ids: tuple[int, ...]  # store indices (name/place), chain indices (chain), city indices (city)
-    start: int  # token position in the post (for clause and name-position checks)
+    start: int  # character offsets in the folded text (for clause and name-position checks)
     end: int
     fuzzy: bool = False
 
@@ -73,7 +73,7 @@ def _place_variants(text: str) -> set[str]:
         if k:
             out.add(k)
             out.add(k.translate(_NUMBER_KANJI))
-        for suffix in ("역", "駅", "동", "丁目"):
+        for suffix in ("역", "駅", "동", "丁目", "区", "구", "市", "시"):
             if k.endswith(suffix) and len(k) > len(suffix) + 1:
                 out.add(k[: -len(suffix)])
     return {v for v in out if len(v) >= 2 and v not in GENERIC_PLACE_WORDS}
@@ -202,6 +202,9 @@ class StoreIndex:
                     if rest and len(rest) < len(tokens(fold(alias))):
                         for k in _place_variants(" ".join(rest)):
                             self._add(k, "place", i)
+                        for word in rest:  # "Lawson Shibuya Udagawacho": "shibuya" alone names it too
+                            if len(word) >= 4 and word not in GENERIC_PLACE_WORDS and not is_cjk(word):
+                                self._add(word, "place", i)
 
     def _nicknames(self, chain: Chain) -> set[str]:
         """Runs of alias tokens that recur across a chain's branches ('D Mart', 'ファミマ', '씨유')."""
@@ -226,21 +229,17 @@ class StoreIndex:
         return nicks
 
     # -- looking up -------------------------------------------------------------------------------
-    def spans(self, words: list[str]) -> Iterator[tuple[str, int, int]]:
-        """Every candidate key of a post (see `text.spans`)."""
-        return spans(words, self.MAX_NGRAM, self.max_cjk_key)
-
-    def find(self, words: list[str], romanised: frozenset[int] = frozenset()) -> list[Hit]:
-        """The index keys present in a post's words; `romanised` marks words transliterated from
-        another script, which are also matched by consonant skeleton."""
+    def find(self, words: list[str], offsets: list[int], romanised: bool = False) -> list[Hit]:
+        """The index keys present in a text's words (character offsets into its folded form); words
+        transliterated from another script (`romanised`) also match by consonant skeleton."""
         hits: list[Hit] = []
         keys = self.keys
-        for span, start, end in self.spans(words):
+        for span, start, end in spans(words, offsets, self.MAX_NGRAM, self.max_cjk_key):
             found = keys.get(span)
             if found:
                 for kind, ids in found.items():
                     hits.append(Hit(span, kind, tuple(sorted(ids)), start, end))
-            elif romanised and start in romanised and len(span) >= 4:
+            elif romanised and len(span) >= 4 and span.isascii():
                 skel = self.skeletons.get(skeleton(span))
                 if skel:
                     for kind, ids in skel.items():

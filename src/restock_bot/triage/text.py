@@ -22,8 +22,9 @@ _DIACRITICS = str.maketrans({"ṃ": "n", "ṁ": "n", "ṅ": "n", "ñ": "n", "ṇ
                              "ś": "sh", "ṣ": "sh"})
 # English loan vowels (ऑ in "ऑनलाइन", ॉ in "स्टॉक") that the transliteration scheme lacks.
 _CANDRA = str.maketrans({"ॉ": "ो", "ऑ": "ओ", "ॅ": "े", "ऍ": "ए"})
+_SPACES = re.compile(r"[ \t\u3000]+")
 _SCRIPT_SPLIT = re.compile(
-    r"[a-z0-9]+(?:['’][a-z]+)?"          # Latin words and numbers
+    r"[a-z0-9]+"                          # Latin words and numbers
     r"|[\uac00-\ud7a3\u3131-\u318e]+"     # Hangul syllables and jamo
     r"|[\u3040-\u30ff\u31f0-\u31ff\u4e00-\u9fff\u3005\u30fc]+"  # kana and kanji (and the long-vowel mark)
 )
@@ -53,15 +54,21 @@ def devanagari_to_latin(word: str) -> str:
 def fold(text: str) -> str:
     """Width/case fold and transliterate Devanagari; keep Hangul and Japanese."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.replace("’", "'").replace("‘", "'")
+    text = text.replace("’", "").replace("‘", "").replace("'", "")
     if _DEVANAGARI.search(text):
         text = _DEVANAGARI_RUN.sub(lambda m: " " + devanagari_to_latin(m.group()) + " ", text)
-    return text
+    return _SPACES.sub(" ", text).strip()
 
 
 def tokens(text: str) -> list[str]:
     """Words of folded text, cut at script boundaries ("gs엔" -> "gs", "엔")."""
     return _SCRIPT_SPLIT.findall(text)
+
+
+def words_at(text: str) -> tuple[list[str], list[int]]:
+    """Words of folded text and the offset of each in it."""
+    found = list(_SCRIPT_SPLIT.finditer(text))
+    return [m.group() for m in found], [m.start() for m in found]
 
 
 def key(text: str) -> str:
@@ -79,7 +86,7 @@ def skeleton(word: str) -> str:
         return word
     w = word.replace("ph", "f").replace("ck", "k").replace("chh", "ch").replace("ch", "\x01")
     w = re.sub(r"c(?=[eiy])", "s", w).translate(_SKELETON_MAP).replace("\x01", "c")
-    out = [w[0]]
+    out = ["a" if w[0] in "aeiou" else w[0]]
     for ch in w[1:]:
         if ch in "aeiouy" or (ch == "h" and out[-1] not in "aeiou") or ch == out[-1] or not ch.isalnum():
             continue
@@ -87,10 +94,10 @@ def skeleton(word: str) -> str:
     return "".join(out)
 
 
-def spans(words: list[str], max_ngram: int, max_cjk: int) -> Iterator[tuple[str, int, int]]:
+def spans(words: list[str], offsets: list[int], max_ngram: int, max_cjk: int) -> Iterator[tuple[str, int, int]]:
     """Every candidate key of a text: Latin word n-grams joined without spaces, and substrings of runs of
-    CJK words joined without spaces (also glued to the Latin word before them, "GS25" + "역삼역점").
-    Yields (key, first word, end word)."""
+    CJK words joined without spaces (also glued to a Latin word or number before or after them: "GS25" +
+    "역삼역점", "이마트" + "24"). Yields (key, start, end) as character offsets in the folded text."""
     n_words = len(words)
     i = 0
     while i < n_words:
@@ -100,21 +107,25 @@ def spans(words: list[str], max_ngram: int, max_cjk: int) -> Iterator[tuple[str,
                 if is_cjk(words[j]):
                     break
                 joined += words[j]
-                yield joined, i, j + 1
+                yield joined, offsets[i], offsets[j] + len(words[j])
             i += 1
             continue
         run_end = i
-        owner: list[int] = []
+        where: list[int] = []  # folded-text offset of each character of the run
         while run_end < n_words and is_cjk(words[run_end]):
-            owner.extend([run_end] * len(words[run_end]))
+            where.extend(range(offsets[run_end], offsets[run_end] + len(words[run_end])))
             run_end += 1
         run = "".join(words[i:run_end])
         for a in range(len(run)):
             for b in range(a + 2, min(len(run), a + max_cjk) + 1):
-                yield run[a:b], owner[a], owner[b - 1] + 1
+                yield run[a:b], where[a], where[b - 1] + 1
         if i and not is_cjk(words[i - 1]):
             for b in range(2, min(len(run), max_cjk) + 1):
-                yield words[i - 1] + run[:b], i - 1, owner[b - 1] + 1
+                yield words[i - 1] + run[:b], offsets[i - 1], where[b - 1] + 1
+        if run_end < n_words:
+            after = words[run_end]
+            for a in range(max(0, len(run) - max_cjk), len(run) - 1):
+                yield run[a:] + after, where[a], offsets[run_end] + len(after)
         i = run_end
 
 
@@ -134,6 +145,7 @@ class PostText:
     original: str      # as posted
     folded: str        # NFKC, case-folded, Devanagari romanised, URLs removed, elongations squeezed
     words: list[str]   # tokens of `folded`
+    offsets: list[int]  # where each word starts in `folded`
     mentions: list[str]   # @handles, folded
     hashtags: list[str]   # #tags, folded (without '#')
     script: str        # dominant script: latin, devanagari, hangul, kana
@@ -157,5 +169,6 @@ def read_text(original: str) -> PostText:
     mentions = [m.casefold() for m in re.findall(r"@(\w+)", without_urls)]
     hashtags = [h.casefold() for h in re.findall(r"#(\w+)", without_urls)]
     folded = squeeze(fold(without_urls))
-    return PostText(original=original or "", folded=folded, words=tokens(folded),
+    words, offsets = words_at(folded)
+    return PostText(original=original or "", folded=folded, words=words, offsets=offsets,
                     mentions=mentions, hashtags=hashtags, script=script_of(nfkc))

@@ -1,0 +1,155 @@
+"""The inbound webhook channel: `POST /hooks/posts` hands posts to the sink; replies go to a callback URL.
+
+Any system that can send JSON can report posts here: one post object in the posts.jsonl shape, or a
+JSON array of them. When `Settings.webhook_secret` is set the sender signs the raw body with
+HMAC-SHA256 in `X-Restock-Signature: sha256=<hex>`; replies are signed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+import structlog
+from aiohttp import web
+
+from restock_bot.channels.base import PostSink
+from restock_bot.config import Settings
+from restock_bot.post import Post, PostError, post_from_dict
+from restock_bot.signing import SIGNATURE_HEADER, sign_body, verify_signature
+
+log = structlog.get_logger(__name__)
+
+POSTS_PATH = "/hooks/posts"
+MAX_BODY_BYTES = 1 << 20
+CHANNEL = "webhook"
+
+
+class BodyTooLarge(Exception):
+    """The request body is over the webhook's size limit."""
+
+
+class PostWebhook:
+    """Handles `POST /hooks/posts`: checks the signature, reads each post, hands the good ones to the sink."""
+
+    def __init__(self, sink: PostSink, secret: str | None, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self._sink = sink
+        self._secret = secret
+        self._max_body_bytes = max_body_bytes
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Answer `{"accepted", "duplicates", "errors"}`; 400/401/413 for a body that cannot be taken."""
+        try:
+            body = await self._read_body(request)
+        except BodyTooLarge:
+            return _error(413, f"body is larger than {self._max_body_bytes} bytes")
+        if self._secret and not verify_signature(self._secret, body, request.headers.get(SIGNATURE_HEADER)):
+            return _error(401, f"missing or wrong {SIGNATURE_HEADER} (sha256=<hex HMAC of the raw body>)")
+        try:
+            items = _items(json.loads(body))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return _error(400, f"body is not JSON: {exc}")
+        except ValueError as exc:
+            return _error(400, str(exc))
+        return await self._accept_all(items)
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        if request.content_length is not None and request.content_length > self._max_body_bytes:
+            raise BodyTooLarge
+        body = bytearray()
+        async for chunk in request.content.iter_any():
+            body.extend(chunk)
+            if len(body) > self._max_body_bytes:
+                raise BodyTooLarge
+        return bytes(body)
+
+    async def _accept_all(self, items: list[Any]) -> web.Response:
+        accepted: list[str] = []
+        duplicates: list[str] = []
+        errors: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            try:
+                post = post_from_dict(item, CHANNEL)
+            except PostError as exc:
+                errors.append({"index": index, "error": str(exc)})
+                continue
+            if await self._sink.accept(post):
+                accepted.append(post.id)
+            else:
+                duplicates.append(post.id)
+        status = 422 if errors and not (accepted or duplicates) else 200
+        answer = {"accepted": accepted, "duplicates": duplicates, "errors": errors}
+        return web.json_response(answer, status=status)
+
+
+def _items(data: Any) -> list[Any]:
+    """The posts of a body: a JSON array as is, a single object as a list of one."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        return [data]
+    raise ValueError(f"body must be a post object or an array of posts, got {type(data).__name__}")
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def webhook_routes(
+    sink: PostSink, settings: Settings, max_body_bytes: int = MAX_BODY_BYTES
+) -> list[web.RouteDef]:
+    """The routes of the inbound post webhook, for `app.add_routes(...)`."""
+    webhook = PostWebhook(sink, settings.webhook_secret, max_body_bytes)
+    return [web.post(POSTS_PATH, webhook.handle)]
+
+
+class WebhookReplies:
+    """A ReplySender for webhook posts: POSTs each reply, signed, to `callback_url`, or logs it when unset."""
+
+    channel = CHANNEL
+
+    def __init__(self, session: aiohttp.ClientSession, callback_url: str | None, secret: str | None) -> None:
+        self._session = session
+        self._callback_url = callback_url
+        self._secret = secret
+
+    async def reply(self, to: Post, text: str) -> str | None:
+        """Send the reply; returns the `id` the callback answers with, if any. Failures are logged."""
+        if not self._callback_url:
+            log.info("webhook_reply_not_sent", reason="no callback URL", post_id=to.id, text=text)
+            return None
+        body = json.dumps(reply_body(to, text), ensure_ascii=False).encode("utf-8")
+        try:
+            return await self._send(self._callback_url, body)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("webhook_reply_failed", url=self._callback_url, post_id=to.id, error=str(exc))
+            return None
+
+    async def _send(self, url: str, body: bytes) -> str | None:
+        headers = {"Content-Type": "application/json"}
+        if self._secret:
+            headers[SIGNATURE_HEADER] = sign_body(self._secret, body)
+        async with self._session.post(url, data=body, headers=headers) as response:
+            response.raise_for_status()
+            return _reply_id(await response.read())
+
+
+def _reply_id(answer: bytes) -> str | None:
+    """The `id` in a callback's JSON answer; None for an empty or non-JSON answer."""
+    try:
+        data = json.loads(answer)
+    except ValueError:
+        return None
+    reply_id = data.get("id") if isinstance(data, dict) else None
+    return str(reply_id) if reply_id is not None else None
+
+
+def reply_body(to: Post, text: str) -> dict[str, Any]:
+    """The JSON a webhook reply carries: the text and the post it answers."""
+    return {
+        "in_reply_to": to.id,
+        "channel": to.channel,
+        "author": {"id": to.author.id, "username": to.author.username},
+        "text": text,
+    }

@@ -1,0 +1,157 @@
+"""Distributor notifications: each event a signed JSON POST to the distributor's webhook, retried while it may
+still get through.
+
+Every POST carries `X-Restock-Signature: sha256=<hex HMAC-SHA256 of the raw body>` under the distributor's
+`webhook_secret`, `X-Restock-Event-Id` (the same on every retry, so the distributor can drop repeats) and
+`X-Restock-Timestamp` (Unix seconds of the attempt). Distributors check the signature with `verify_signature`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import aiohttp
+import structlog
+
+from restock_bot.clock import Clock, SystemClock
+from restock_bot.config import DistributorSettings
+from restock_bot.retry import RetryPolicy, Sleep
+from restock_bot.signing import SIGNATURE_HEADER, sign_body, verify_signature
+
+__all__ = [
+    "EVENT_ID_HEADER",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "DeliveryAttempt",
+    "DistributorWebhooks",
+    "event_body",
+    "event_id_of",
+    "verify_signature",
+]
+
+log = structlog.get_logger(__name__)
+
+EVENT_ID_HEADER = "X-Restock-Event-Id"
+TIMESTAMP_HEADER = "X-Restock-Timestamp"
+ATTEMPT_HEADER = "X-Restock-Attempt"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """How one POST went: the HTTP status (None when no answer came) and what went wrong."""
+
+    status: int | None
+    error: str = ""
+    retry_after: float | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def worth_retrying(self) -> bool:
+        """No answer, a server error or "too many requests" may pass; any other 4xx will not."""
+        return self.status is None or self.status >= 500 or self.status == 429
+
+
+def event_body(event: Mapping[str, Any]) -> bytes:
+    """The event as the exact JSON bytes that are signed and sent (keys sorted, so retries are identical)."""
+    return json.dumps(event, sort_keys=True, ensure_ascii=False, default=_json_value).encode("utf-8")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def event_id_of(event: Mapping[str, Any], body: bytes) -> str:
+    """The event's own `event_id` (or `id`), else a digest of its body: the same event, the same id."""
+    own = event.get("event_id") or event.get("id")
+    return str(own) if own else hashlib.sha256(body).hexdigest()[:32]
+
+
+def _retry_after(response: aiohttp.ClientResponse) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.isdigit() else None
+
+
+class DistributorWebhooks:
+    """Notifies distributors through their webhooks (the Notifier the ticket flow calls)."""
+
+    def __init__(
+        self,
+        distributors: Mapping[str, DistributorSettings],
+        session: aiohttp.ClientSession,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock | None = None,
+        timeout_seconds: float = 10.0,
+    ) -> None:
+        self._distributors = distributors
+        self._session = session
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock or SystemClock()
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+
+    async def notify(self, distributor_id: str, event: dict[str, Any]) -> bool:
+        """POST the signed event to the distributor's webhook; True once it answered 2xx."""
+        distributor = self._distributors.get(distributor_id)
+        if distributor is None or not distributor.webhook_url:
+            log.warning("distributor_not_notified", distributor=distributor_id, reason="no webhook_url")
+            return False
+        body = event_body(event)
+        event_id = event_id_of(event, body)
+        delivered = await self._deliver(distributor.webhook_url, distributor.webhook_secret, body, event_id)
+        log.info("distributor_notified", distributor=distributor_id, event_id=event_id, delivered=delivered)
+        return delivered
+
+    async def _deliver(self, url: str, secret: str, body: bytes, event_id: str) -> bool:
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = await self.post_once(url, secret, body, event_id, attempt)
+            if outcome.delivered:
+                return True
+            if not outcome.worth_retrying or not self._retry.allows(attempt):
+                log.warning(
+                    "distributor_delivery_failed",
+                    url=url,
+                    event_id=event_id,
+                    attempt=attempt,
+                    status=outcome.status,
+                    error=outcome.error,
+                )
+                return False
+            await self._sleep(self._wait(attempt, outcome))
+
+    def _wait(self, attempt: int, outcome: DeliveryAttempt) -> float:
+        """Exponential backoff, or longer when the distributor asked so (Retry-After), within max_delay."""
+        wait = max(self._retry.delay(attempt), outcome.retry_after or 0.0)
+        return min(wait, self._retry.max_delay)
+
+    async def post_once(
+        self, url: str, secret: str, body: bytes, event_id: str, attempt: int
+    ) -> DeliveryAttempt:
+        """One signed POST of `body`; never raises for network trouble, it reports it."""
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign_body(secret, body),
+            EVENT_ID_HEADER: event_id,
+            TIMESTAMP_HEADER: str(int(self._clock.now().timestamp())),
+            ATTEMPT_HEADER: str(attempt),
+        }
+        try:
+            async with self._session.post(url, data=body, headers=headers, timeout=self._timeout) as response:
+                await response.read()
+                return DeliveryAttempt(response.status, response.reason or "", _retry_after(response))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return DeliveryAttempt(None, f"{type(exc).__name__}: {exc}")

@@ -75,6 +75,11 @@ class ProductMention:
     fuzzy: bool = False
 
 
+# Words of pack sizes and kinds: they say how it is sold, not which product it is.
+PACK_WORDS = frozenset("pack packs packet packets bottle bottles can cans size big small large mini combo soda drink "
+                       "drinks chips snack snacks flavour flavor fresh classic original special new regular".split())
+
+
 class Catalogue:
     """The products and brands of a catalogue, findable by every name people use for them."""
 
@@ -112,9 +117,9 @@ class Catalogue:
         brand_words = {w for p in products for a in (p.brand, *p.brand_aliases) for w in tokens(fold(a))}
         owners: dict[tuple[str, str], set[str]] = {}
         for p in products:
-            for alias in (_without_size(p.name), *p.aliases):
-                for w in tokens(fold(alias)):
-                    if len(w) >= 4 and w.isascii() and w.isalpha() and w not in brand_words and w not in self.keys:
+            for w in tokens(fold(_without_size(p.name))):
+                if (len(w) >= 4 and w.isascii() and w.isalpha() and w not in brand_words and w not in self.keys
+                        and w not in PACK_WORDS):
                         owners.setdefault((w, p.brand), set()).add(p.sku)
         words: dict[str, tuple[str, frozenset[str]]] = {}
         for (w, brand), skus in owners.items():
@@ -153,6 +158,19 @@ class Catalogue:
             if len(bk) >= 4 and len(word) >= len(bk) and fuzz.ratio(word, bk) >= 80 and word[0] == bk[0]:
                 return brand, frozenset()
         return None
+
+    def distinctive(self, mention: ProductMention) -> bool:
+        """The words are a product's own name ("Masala Munch" of "Munchu Masala Munch 30g"), which says the
+        brand as surely as the brand name does."""
+        for sku in mention.skus:
+            p = self.products[sku]
+            name = _without_size(p.name)
+            for brand in (p.brand, *p.brand_aliases):
+                if fold(name).startswith(fold(brand)):
+                    name = name[len(brand):]
+            if key(name) == mention.alias and len(tokens(fold(name))) >= 2:
+                return True
+        return False
 
     def is_brand_account(self, username: str) -> bool:
         return username.casefold().lstrip("@") in self.handles

@@ -12,20 +12,25 @@ from restock_bot.post import Post
 from restock_bot.retailers import Store, load_stores
 from restock_bot.triage.catalog import Catalogue, Product, ProductMention, load_products
 from restock_bot.triage.decision import Action, Candidate, Decision
-from restock_bot.triage.language import Cue, find_cues, language_of
+from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
 from restock_bot.triage.stores import ORDINARY_WORDS, Hit, StoreIndex
 from restock_bot.triage.text import PostText, fold, key, read_text, words_at
 
 # Where one clause ends and the next begins: punctuation and the conjunctions of contrast.
 _CLAUSE_BREAK = re.compile(
     r"[.!?;。！？\n…]+|,|、|\b(?:but|lekin|magar|par|while|whereas|instead|then|so|and then|phir|toh|to)\b"
-    r"|말고|지만|는데|인데|けど|けれど|のに|ので|から(?=[、,\s])"
+    r"|\b(?:after|before|because|kyunki|coz|cause)\b|(?:고|서|니까|더니)(?=\s)"
+    r"|말고|지만|는데|인데|けど|けれど|のに|ので|から(?=[、,\s])|たら"
 )
-_WEAK_ABSENCE = re.compile(r"^(?:empty|bare|khaa?li|none|gone|missing|no more|없.*|ない|無い|なかった|nahi? ?hai|nhi h)$")
+_WEAK_ABSENCE = re.compile(
+    r"^(?:empty|bare|khaa?li|none|gone|missing|no more|not (?:at|in|on).*|없.*|ない|無い|なかった|"
+    + NEG_HI + r" (?:hai|h|he|hain|tha|thi|the)|" + NEG_HI + r")$")
 _PRESENCE = re.compile(
     r"\b(?:found|got|bought|grabbed|picked up|had (?:it|them|some|plenty)|has (?:it|them|plenty)|have (?:it|them)"
     r"|in stock|available|le aaya|le aayi|le liya|le li|mil gaya|mil gya|mila|mil gayi|hai wahan|tha wahan)\b"
-    r"|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
+    r"|had to (?:walk|go|drive|settle|buy|get)|got (?:it|them|one) (?:from|at)|walk(?:ed)? (?:down |all the way |over )?to"
+    r"|settle[d]? for|went to|le aaya|le aayi|se (?:le|liya|li)\b"
+    r"|걸어감|걸어갔|가세요|가서|갔더니|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
 )
 _GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
 _GEO_RATIO = 1.6  # the nearest branch must be this many times nearer than the next one
@@ -77,6 +82,8 @@ class Triage:
         """The post names the brand (name, alias, handle or campaign hashtag), not only a flavour word."""
         if any(not m.skus or self._alias_has_brand(m) for m in reading.products):
             return True
+        if any(self.catalogue.distinctive(m) and not _after_other_brand(reading.text, m) for m in reading.products):
+            return True
         return bool(set(reading.text.mentions) & self.catalogue.handles) or bool(
             {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags)
 
@@ -116,11 +123,11 @@ class Triage:
             return False, ["a retweet, not a report of its own"]
         about = self._about_brand(reading) or (parent is not None and self._about_brand(parent))
         parent_stockout = parent is not None and self._absence(parent)[0]
-        if parent is not None and parent_stockout and not reading.products:
+        if parent is not None and parent_stockout:
             kinds = {c.kind for c in reading.cues}
             if same_author:
                 return True, ["answers the bot's 'which store?' under the poster's own report"]
-            if "same" in kinds or self._absence(reading)[0]:
+            if not reading.products and ("same" in kinds or self._absence(reading)[0]):
                 return True, ["a reply reporting the same stock-out ('same here') under another report"]
         if not reading.products and not (parent is not None and parent.products):
             return False, ["names no product or brand of the catalogue"]
@@ -132,7 +139,10 @@ class Triage:
     def _absence(self, reading: Reading) -> tuple[bool, list[str]]:
         """Is there an absence cue about the product that no killer explains away?"""
         cues = reading.cues
-        killers = {c.kind: c for c in cues if c.kind not in ("absence", "same")}
+        killers: dict[str, Cue] = {}
+        for c in cues:
+            if c.kind not in ("absence", "same"):
+                killers.setdefault(c.kind, c)
         absences = self._absence_cues(reading)
         if "resolved" in killers:
             return False, [f"already fixed: '{killers['resolved'].text}'"]
@@ -142,8 +152,9 @@ class Triage:
                 if kind in killers:
                     return False, [f"{what}: '{killers[kind].text}'"]
             return False, ["no word of absence about the product"]
-        if "online" in killers and self._same_clause(reading, killers["online"], absences):
-            return False, [f"sold out online / in an app: '{killers['online'].text}'"]
+        online = [c for c in cues if c.kind == "online"]
+        if online and any(self._same_clause(reading, o, absences) for o in online):
+            return False, [f"sold out online / in an app: '{online[0].text}'"]
         if "other_object" in killers and not any(self._near_product(reading, c) for c in absences):
             return False, [f"can't find something else: '{killers['other_object'].text}'"]
         strong = [c for c in absences if not _WEAK_ABSENCE.match(c.text.strip())]
@@ -169,14 +180,21 @@ class Triage:
                 kept.append(c)
         return kept
 
-    @staticmethod
-    def _same_clause(reading: Reading, killer: Cue, absences: list[Cue]) -> bool:
+    def _same_clause(self, reading: Reading, killer: Cue, absences: list[Cue]) -> bool:
+        """The online cue belongs to the absence: same or next-door clause, and no store named apart from it."""
         clauses = {reading.clause_of(c.start) for c in absences}
-        return reading.clause_of(killer.start) in clauses or len(reading.clauses) <= 2
+        k = reading.clause_of(killer.start)
+        if k in clauses:
+            return True
+        near = any(abs(k - c) == 1 for c in clauses)
+        named = any(h.kind in ("name", "chain") and reading.clause_of(h.start) in clauses
+                    for h in self._store_hits(reading, reading.text.original))
+        return near and not named
 
     @staticmethod
     def _near_product(reading: Reading, cue: Cue) -> bool:
-        return any(abs(m.start - cue.end) <= 20 or abs(cue.start - m.end) <= 20 for m in reading.products)
+        clause = reading.clause_of(cue.start)
+        return any(reading.clause_of(m.start) == clause for m in reading.products)
 
     def _product(self, reading: Reading, parent: Reading | None, reasons: list[str]) -> tuple[str | None, str | None]:
         mentions = reading.products or (parent.products if parent is not None else [])
@@ -224,6 +242,7 @@ class Triage:
         cities: set[int] = set()
         place_tag_places: dict[int, set[str]] = {}
         place_tag_cities: set[int] = set()
+        exact_places: set[int] = set()
         geo = None
         for reading, post in texts:
             hits = self._store_hits(reading, post.text)
@@ -237,6 +256,8 @@ class Triage:
                 elif h.kind == "place":
                     for i in h.ids:
                         places.setdefault(i, set()).add(h.key)
+                        if not h.fuzzy:
+                            exact_places.add(i)
                 elif h.kind == "city":
                     cities.update(h.ids)
             if post.place:
@@ -269,7 +290,7 @@ class Triage:
             best = max(len("".join(ks)) for ks in in_text.values())
             cands = {i for i, ks in in_text.items() if len("".join(ks)) == best}
             reasons.append("place(s) " + ", ".join(sorted({k for ks in in_text.values() for k in ks})))
-        elif places and not named and self._names_other_branch(places, cands):
+        elif exact_places and not named and self._names_other_branch(exact_places, cands):
             reasons.append("the place named has no branch of this chain: not in the list")
             return None, self._candidates(cands, score, geo), reasons
 
@@ -285,9 +306,10 @@ class Triage:
                 reasons.append("no branch in the city named")
                 return None, self._candidates(cands, score, geo), reasons
         if len(cands) > 1 and place_tag_places:
-            tagged = {i for i in cands if i in place_tag_places}
+            tagged = {i: len("".join(place_tag_places[i])) for i in cands if i in place_tag_places}
             if tagged:
-                cands = tagged
+                best = max(tagged.values())
+                cands = {i for i, n in tagged.items() if n == best}
                 reasons.append("place tag narrows to " + ", ".join(sorted({k for i in tagged for k in place_tag_places[i]})))
 
         # A geo point near exactly one of what is left.
@@ -346,7 +368,7 @@ class Triage:
         pattern = re.compile(r"(?<![A-Za-z])" + re.escape(word) + r"(?![a-z])")
         return bool(pattern.search(original)) and not original.isupper()
 
-    def _names_other_branch(self, places: dict[int, set[str]], cands: set[int]) -> bool:
+    def _names_other_branch(self, places: set[int], cands: set[int]) -> bool:
         """The text names a locality of the candidates' city where none of them is (an unlisted branch)."""
         cities = {self.index.city_of[i] for i in cands}
         return any(self.index.city_of[i] in cities for i in places)
@@ -381,16 +403,33 @@ def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
     return any(o.kind in kinds and o.start < cue.end and cue.start < o.end for o in cues)
 
 
+def _after_other_brand(text: PostText, mention: ProductMention) -> bool:
+    """'Kurkure masala munch': a capitalised word of no known brand right before the product's name."""
+    before = text.folded[:mention.start].split()
+    if not before:
+        return False
+    word = before[-1]
+    original = re.search(r"(?<![A-Za-z])(" + re.escape(word) + r")(?![a-z])", text.original, re.IGNORECASE)
+    return bool(original and original.group(1)[:1].isupper() and len(word) > 2 and word not in ("the", "no", "my"))
+
+
 def _romanised(original: str) -> bool:
     return bool(re.search(r"[\u0900-\u097F]", original))
 
 
-_NO_WORDS = re.compile(r"(?<![a-z0-9])(?:no|zero|0|not a single|not one|koi|без)(?![a-z0-9])")
+_NO_WORDS = re.compile(r"(?<![a-z0-9])(?:no|zero|0|not a single|not one|out of|ran out of|sold out of)(?![a-z0-9])")
+_AFTER_PRODUCT = re.compile(r"^(?: (?:is|was|are|were|has|have|gone|totally|completely|all|ka|ki|ke|bhi|hi))*"
+                            r" (?:out|gone|finished|over|missing|nahi|nai|nhi|nahin|illa|khatam|khatm|khaali|khali|gayab)"
+                            r"(?![a-z])")
 
 
 def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue]:
     """'no Munchu', 'zero cheese chilli': a 'no' right before a product name is an absence cue."""
     cues = []
+    for p in products:
+        after = _AFTER_PRODUCT.match(text.folded, p.end)
+        if after:
+            cues.append(Cue("absence", "en", text.folded[p.start:after.end()], p.start, after.end()))
     for m in _NO_WORDS.finditer(text.folded):
         for p in products:
             if 0 <= p.start - m.end() <= 24 and not re.search(r"[.!?,]", text.folded[m.end():p.start]):

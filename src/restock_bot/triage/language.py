@@ -35,7 +35,7 @@ _ABSENCE = {
         r"\bthere (?:is|was|were|are)(?: no|n'?t any| not any)\b",
         r"\b(?:discontinued|no more)\b",
         r"\blooked everywhere\b", r"\bsearched (?:everywhere|all)", r"\bwhere (?:is|are|has|have)\b.{0,40}\bgone\b",
-        r"\bagain no\b", r"\bstill no\b",
+        r"\bagain no\b", r"\bstill no\b", r"(?:^|[.!,-] ?)not (?:at|in|on)\b", r"\bnot (?:at|in) (?:the )?[a-z]",
         r"\b(?:has|have|had|having)(?: had| got)? (?:no|zero|0|nothing)\b",
         r"\b(?:is|are|was|were|s|been|completely|totally|all|clean|fully|sold|ran|run) out of\b",
         r"\b(?:doesnt|dont|didnt|does not|do not|did not|wont|isnt|arent|wasnt) (?:even|really|actually|ever|"
@@ -52,7 +52,7 @@ _ABSENCE = {
         r"\b(?:khatam|khatm|khtm|khatma|khatam+)\b", r"\b(?:khaali|khali|khaaali)\b",
         r"\b(?:gayab|gaayab|ghayab)\b",
         r"\b(?:aata|aati|aate|aa raha|aa rahi|aa rhe|a raha|a rahi|aaya|aayi|aa rha|aa rhi)(?: hi| bhi)? " + NEG_HI,
-        NEG_HI + r" (?:aata|aati|aate|aa raha|aa rahi|a raha|aaya|aayi|aa rha|rakhte|rakhta|rakhti|rakha|bechte"
+        NEG_HI + r" (?:aata|aati|aate|aa raha|aa rahi|a raha|aaya|aayi|aa rha|aya|ayi|aye|ata|ati|ate|a rahi|a rahe|rakhte|rakhta|rakhti|rakha|bechte"
         r"|bechta|dikha|dikhta|dikh raha)\b",
         r"\b(?:rakhte|rakhta|rakhti|rakhna|bechna|lana|mangwana) (?:hi )?(?:band|" + NEG_HI + r")",
         r"\bband (?:kar|ho) (?:diya|gaya|gya|di)\b",
@@ -68,7 +68,7 @@ _ABSENCE = {
         r"품절", r"매진", r"재고\s*(?:가\s*)?(?:없|0|부족|떨어)", r"(?<!맛)(?<!재미)(?<!상관)(?<!관계)(?<!필요)없(?!이는|이도|이)",
         r"(?:다|싹|완전)\s*떨어", r"떨어졌", r"떨어짐", r"동났", r"동이\s*났", r"텅\s*텅", r"텅\s*비", r"텅\s*빈", r"비어\s*있",
         r"비었", r"빈\s*(?:매대|진열대|선반|자리)", r"안\s*(?:팔|판|파네|들어|들여|갖다|가져|보여|보이|채워)",
-        r"못\s*(?:찾|샀|사|구했|구함|봤)", r"구할\s*수\s*(?:가\s*)?없", r"자취를\s*감", r"씨가\s*말", r"전멸",
+        r"못\s*(?:찾|샀|사|구했|구함|봤)", r"안\s*들어왔", r"안\s*들어온", r"구할\s*수\s*(?:가\s*)?없", r"자취를\s*감", r"씨가\s*말", r"전멸",
         r"하나도\s*없", r"찾을\s*수\s*(?:가\s*)?없", r"취급\s*(?:안|중단|종료)", r"입고\s*(?:가\s*)?안",
         r"(?:다|싹|전부|완전)\s*(?:팔렸|팔림|나갔|나감|털렸|쓸어)", r"팔렸", r"휑", r"구경도\s*못", r"씨가\s*말랐",
     ],
@@ -76,7 +76,8 @@ _ABSENCE = {
         r"売り切れ", r"売切れ", r"品切れ", r"品切", r"在庫(?:切れ|なし|無し|ゼロ|が?ない|が?無い)", r"欠品",
         r"(?:置いて|売って|入って|並んで|売られて)(?:い)?(?:ない|なかった|なくて|ません|なく)",
         r"(?:見つから|見当たら|手に入ら|買え)(?:ない|なかった|ず|なく)", r"見かけ(?:ない|なく|なかった|ません)",
-        r"(?<![食べ見聞行来離])(?<!こと)(?<!ことが)(?<!しか)(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)(?!で|ように|と思|か[?？])",
+        r"(?:(?<=[がはもの、\u30a0-\u30ff\u4e00-\u9fff])|(?<=全然)|(?<=もう))(?<!こと)(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)"
+        r"(?!で|ように|と思|か[?？])",
         r"空っぽ", r"からっぽ", r"すっからかん", r"(?:棚|売り場|コーナー)が?(?:空|から|スカスカ|ガラガラ)",
         r"全滅", r"消えた", r"入荷(?:しない|しなく|されない|されて(?:い)?ない|なし|未定|待ち|しなくなった)",
         r"取り扱い(?:が)?(?:なく|終了|ない|やめ)", r"姿を消", r"どこにもない",
@@ -88,7 +89,8 @@ _ABSENCE = {
 _KILLERS = {
     # sold out online / in an app / for delivery: not a physical store
     "online": [
-        r"\b(?:online|on ?line|app|apps|website|site|delivery|deliver|delivered|cart|checkout|e-?commerce|order"
+        r"(?<!no )\b(?:delivery|deliver|delivered)\b(?! to (?:our|my|the|this|their) (?:shop|store|dukan))",
+        r"\b(?:online|on ?line|app|apps|website|site|cart|checkout|e-?commerce|order"
         r"|ordering|bb ?now|onalain|dilivari|delivari|ordar|youtube|spotify|instagram|insta|google)\b",
         r"\b(?:blinkit|zepto|swiggy|instamart|bigbasket|amazon|flipkart|jiomart|dunzo|zomato|coupang|baemin|kurly"
         r"|rakuten|uber ?eats|myntra|meesho)",
@@ -102,12 +104,15 @@ _KILLERS = {
         r"|thanks? (?:for|4) (?:the )?restock\w*|got it restocked|stocked (?:it )?again|back again)\b",
         r"\b(?:aa gaya|aa gya|aa gayi|aa gyi|wapas aa|waapas aa|phir se (?:aa|mil)|mil gaya|mil gya|mil gayi|mil gyi"
         r"|stock aa gaya|dobara aa)\b",
-        r"\b(?:shelf|shelves|rack) (?:is |was |are |were )?(?:full|packed|loaded)\b", r"\bfull stock\b", r"\bstocked up\b",
-        r"재입고", r"다시\s*(?:들어|채워|입고|생겼|있)", r"채워\s*(?:졌|주셨|놨|넣)", r"들어왔", r"채워져",
+        r"\b(?:shelf|shelves|rack) (?:is |was |are |were )?(?:full|packed|loaded)\b",
+        r"\b(?:remember when|those days are (?:over|gone)|used to be (?:out|empty)|no longer (?:out|empty))\b",
+        r"\b(?:bharpur|bharapur|bhar gaya|bhara hua|ab (?:hai|h|mil raha|milta|available))\b", r"\bfull stock\b", r"\bstocked up\b",
+        r"재입고", r"다시\s*(?:들어|채워|입고|생겼|있)", r"채워\s*(?:졌|주셨|놨|넣)", r"채워져",
         r"再入荷", r"やっと見つけ", r"ようやく見つけ", r"山積み", r"꽉\s*찼", r"가득", r"잔뜩\s*(?:채워|들어)", r"入荷(?:した|して(?:た|いた|ました))", r"復活", r"(?:また|やっと)(?:売って|買え|並んで|あった)", r"補充(?:され|して)",
     ],
     # taste, quality, packaging: a complaint, not a missing product
     "quality": [
+        r"\b(?:flat|no fizz|fizz (?:nahi|gone)|gas (?:hi )?(?:nahi|nhi)|expiry|under ?weight)\b",
         r"\b(?:stale|soggy|tasteless|bland|too salty|salty|oily|burnt|rancid|expired|broken|crushed|smell\w*|taste\w*"
         r"|flavou?r (?:is|was) (?:bad|off|weird)|half empty|more air|air ?filled|quality|packaging|less quantity"
         r"|kam quantity|hawa)\b",
@@ -125,7 +130,7 @@ _KILLERS = {
         r"\b(?:never|kabhi nahi|kabhi bhi nahi)\b.{0,30}\b(?:empty|khali|out of stock|sold out|run out|runs out)",
         r"\bkhali haath (?:nahi|nhi|na)\b", r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
         r"(?:품절|매진|떨어지|없어지|단종)(?:되|돼)?(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까|ㄹ까)",
-        r"(?:본|들은|간|겪은)\s*적(?:이|은)?\s*(?:없|한\s*번도)", r"한\s*번도\s*(?:없|못\s*봤|본\s*적)", r"(?:없으면|떨어지면)",
+        r"(?:한\s*번도\s*)?(?:본|들은|간|겪은)\s*적(?:이|은)?\s*(?:없|한\s*번도)", r"한\s*번도\s*(?:없|못\s*봤)", r"(?:없으면|떨어지면)",
         r"(?:売り切れ|品切れ|なくな)(?:たら|ないで|ませんように|ないように|る前に)",
         r"(?:見た|聞いた|行った|切らしてる(?:の)?(?:を)?見た)こと(?:が)?(?:ない|無い)", r"(?:切らし|売り切れ)(?:てる|た)(?:の|こと)(?:を)?見たこと", r"(?:売り切れる|なくなる)(?:前|かも)",
     ],

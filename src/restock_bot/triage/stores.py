@@ -79,10 +79,12 @@ def _place_variants(text: str) -> set[str]:
     return {v for v in out if len(v) >= 2 and v not in GENERIC_PLACE_WORDS}
 
 
-def _address_places(address: str, city: str) -> set[str]:
-    """Landmarks and streets of an address: comma parts without 'near'/'opp', CJK parts split at 区/구/로…"""
+def _address_places(address: str, city: str, state: str = "") -> set[str]:
+    """Landmarks and streets of an address: comma parts without 'near'/'opp', CJK parts split at 区/구/로…
+    (the state or prefecture is left out: it names no place smaller than a city)."""
     out: set[str] = set()
     city_key = key(city)
+    skip = {city_key, key(state)} | _place_variants(city) | (_place_variants(state) if state else set())
     for part in re.split(r"[,、，]", _POSTCODE.sub(" ", address)):
         words = [w for w in tokens(fold(part)) if not w.isdigit()]
         while words and words[0] in ("near", "opp", "opposite", "behind", "beside", "next", "to", "shop", "no"):
@@ -92,14 +94,15 @@ def _address_places(address: str, city: str) -> set[str]:
         if any(is_cjk(w) for w in words):
             for w in words:
                 for piece in _CJK_PLACE_SPLIT.split(w):
-                    out |= _place_variants(piece)
+                    if key(piece) not in skip and not re.search(r"[都道府県]$", piece):
+                        out |= _place_variants(piece)
             continue
         phrase = "".join(words)
         if phrase != city_key and not all(w in GENERIC_PLACE_WORDS for w in words):
             out.add(phrase)
             if words[-1] in ("road", "rd", "marg", "street"):
                 out.add("".join(words[:-1]) + ("rd" if words[-1] == "road" else "road"))
-    return {p for p in out if len(p) >= 3 and p != city_key}
+    return {p for p in out if (len(p) >= 3 or is_cjk(p[:1])) and p not in skip}
 
 
 class StoreIndex:
@@ -166,8 +169,15 @@ class StoreIndex:
         for place in (store.locality, self._branch_part(store)):
             for k in _place_variants(place):
                 self._add(k, "place", i)
-        for k in _address_places(store.address, store.city):
+        for k in _address_places(store.address, store.city, store.state):
             self._add(k, "place", i)
+        if not store.chain:  # "さくら 三茶": words of an alias beyond the shop's name say where it is
+            name_key = key(store.name)
+            for alias in store.aliases:
+                for word in tokens(fold(alias)):
+                    if word not in name_key and key(word) not in GENERIC_PLACE_WORDS:
+                        for k in _place_variants(word):
+                            self._add(k, "place", i)
         if store.postcode:
             self._add(key(store.postcode), "place", i)
 
@@ -191,9 +201,14 @@ class StoreIndex:
             else:
                 for i in users:
                     self._add(hk, "name", i)
+        nick_sets = [self._nicknames(chain) for chain in self.chains]
+        owners = Counter(n for nicks in nick_sets for n in nicks)
+        chain_names = {key(chain.name) for chain in self.chains}
         for c, chain in enumerate(self.chains):
             self._add(key(chain.name), "chain", c)
-            for nick in self._nicknames(chain):
+            for nick in nick_sets[c]:
+                if owners[nick] > 1 or (nick in chain_names and nick != key(chain.name)):
+                    continue
                 chain.nicknames.add(nick)
                 self._add(nick, "chain", c)
             for i in chain.branches:  # an alias phrase minus the chain's words names the branch

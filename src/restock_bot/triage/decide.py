@@ -10,7 +10,7 @@ from pathlib import Path
 
 from restock_bot.post import Post
 from restock_bot.retailers import Store, load_stores
-from restock_bot.triage.catalog import Catalogue, Product, ProductMention, load_products
+from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _without_size, load_products
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
 from restock_bot.triage.stores import ORDINARY_WORDS, Hit, StoreIndex
@@ -18,7 +18,7 @@ from restock_bot.triage.text import PostText, fold, key, read_text, words_at
 
 # Where one clause ends and the next begins: punctuation and the conjunctions of contrast.
 _CLAUSE_BREAK = re.compile(
-    r"[.!?;。！？\n…]+|,|、|\b(?:but|lekin|magar|par|while|whereas|instead|then|so|and then|phir|toh|to)\b"
+    r"[.!?;。！？\n…()]+|,|、|\b(?:but|lekin|magar|par|while|whereas|instead|then|so|and then|phir|toh)\b"
     r"|\b(?:after|before|because|kyunki|coz|cause)\b|(?:고|서|니까|더니)(?=\s)"
     r"|말고|지만|는데|인데|けど|けれど|のに|ので|から(?=[、,\s])|たら"
 )
@@ -32,6 +32,7 @@ _PRESENCE = re.compile(
     r"|settle[d]? for|went to|le aaya|le aayi|se (?:le|liya|li)\b"
     r"|걸어감|걸어갔|가세요|가서|갔더니|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
 )
+_LANDMARK_BEFORE = re.compile(r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $|ke (?:paas|saamne) $")
 _GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
 _GEO_RATIO = 1.6  # the nearest branch must be this many times nearer than the next one
 
@@ -198,6 +199,11 @@ class Triage:
 
     def _product(self, reading: Reading, parent: Reading | None, reasons: list[str]) -> tuple[str | None, str | None]:
         mentions = reading.products or (parent.products if parent is not None else [])
+        if reading.products:
+            absent = {reading.clause_of(c.start) for c in self._absence_cues(reading)}
+            in_absent = [m for m in mentions if reading.clause_of(m.start) in absent and m.skus]
+            if in_absent:
+                mentions = in_absent + [m for m in mentions if not m.skus]
         if not mentions:
             return None, None
         if not reading.products:
@@ -226,7 +232,15 @@ class Triage:
         if len(common) == 1:
             return next(iter(common))
         fits = [sku for sku in union if all(sku in m.skus or m.alias in self._product_words(sku) for m in named)]
-        return fits[0] if len(fits) == 1 else None
+        if len(fits) == 1:
+            return fits[0]
+        # A pack of another product ("Masala Munch Family Pack" of "Masala Munch") is the more specific one.
+        variants = [a for a in union if all(b == a or self._is_variant(a, b) for b in union)]
+        return variants[0] if len(variants) == 1 else None
+
+    def _is_variant(self, a: str, b: str) -> bool:
+        base = key(_without_size(self.catalogue.products[b].name))
+        return base in key(self.catalogue.products[a].name) and a != b
 
     def _product_words(self, sku: str) -> str:
         p = self.catalogue.products[sku]
@@ -256,7 +270,7 @@ class Triage:
                 elif h.kind == "place":
                     for i in h.ids:
                         places.setdefault(i, set()).add(h.key)
-                        if not h.fuzzy:
+                        if not h.fuzzy and h.key in index.locality_keys:
                             exact_places.add(i)
                 elif h.kind == "city":
                     cities.update(h.ids)
@@ -334,6 +348,8 @@ class Triage:
         place_spans = [(h.start, h.end) for h in hits if h.kind == "place"]
         kept = []
         for h in hits:
+            if h.kind in ("chain", "name") and _LANDMARK_BEFORE.search(text.folded[max(0, h.start - 12):h.start]):
+                continue  # "near Star Bazaar": a landmark, not the store
             if h.kind in ("chain", "name") and h.key in ORDINARY_WORDS and not self._name_like(h, text.folded, original,
                                                                                              place_spans):
                 continue

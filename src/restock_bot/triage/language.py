@@ -76,7 +76,7 @@ _ABSENCE = {
         r"売り切れ", r"売切れ", r"品切れ", r"品切", r"在庫(?:切れ|なし|無し|ゼロ|が?ない|が?無い)", r"欠品",
         r"(?:置いて|売って|入って|並んで|売られて)(?:い)?(?:ない|なかった|なくて|ません|なく)",
         r"(?:見つから|見当たら|手に入ら|買え)(?:ない|なかった|ず|なく)", r"見かけ(?:ない|なく|なかった|ません)",
-        r"(?:(?<=[がはもの、\u30a0-\u30ff\u4e00-\u9fff])|(?<=全然)|(?<=もう))(?<!こと)(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)"
+        r"(?:(?<=[がはもの、にも\u30a0-\u30ff\u4e00-\u9fff])|(?<=全然)|(?<=もう)|(?<=だけ))(?<!こと)(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)"
         r"(?!で|ように|と思|か[?？])",
         r"空っぽ", r"からっぽ", r"すっからかん", r"(?:棚|売り場|コーナー)が?(?:空|から|スカスカ|ガラガラ)",
         r"全滅", r"消えた", r"入荷(?:しない|しなく|されない|されて(?:い)?ない|なし|未定|待ち|しなくなった)",
@@ -106,7 +106,8 @@ _KILLERS = {
         r"|stock aa gaya|dobara aa)\b",
         r"\b(?:shelf|shelves|rack) (?:is |was |are |were )?(?:full|packed|loaded)\b",
         r"\b(?:remember when|those days are (?:over|gone)|used to be (?:out|empty)|no longer (?:out|empty))\b",
-        r"\b(?:bharpur|bharapur|bhar gaya|bhara hua|ab (?:hai|h|mil raha|milta|available))\b", r"\bfull stock\b", r"\bstocked up\b",
+        r"\b(?:bharpur|bharapur|bhar gaya|bhara hua|ab (?:hai|h|mil raha|milta|available))\b",
+        r"\brestock (?:kar|ho) (?:diya|gaya|gya|di|dia)\b", r"풀렸", r"이제\s*(?:있|들어|풀|채워)", r"(?:품절|없)이던", r"\bfull stock\b", r"\bstocked up\b",
         r"재입고", r"다시\s*(?:들어|채워|입고|생겼|있)", r"채워\s*(?:졌|주셨|놨|넣)", r"채워져",
         r"再入荷", r"やっと見つけ", r"ようやく見つけ", r"山積み", r"꽉\s*찼", r"가득", r"잔뜩\s*(?:채워|들어)", r"入荷(?:した|して(?:た|いた|ました))", r"復活", r"(?:また|やっと)(?:売って|買え|並んで|あった)", r"補充(?:され|して)",
     ],

@@ -121,6 +121,7 @@ class StoreIndex:
         self.keys: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self.skeletons: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self.max_cjk_key = 2
+        self.locality_keys: set[str] = set()  # keys that are some store's locality (to tell an unlisted branch)
 
     # -- building ---------------------------------------------------------------------------------
     @classmethod
@@ -169,6 +170,7 @@ class StoreIndex:
         for place in (store.locality, self._branch_part(store)):
             for k in _place_variants(place):
                 self._add(k, "place", i)
+        self.locality_keys.update(_place_variants(store.locality))
         for k in _address_places(store.address, store.city, store.state):
             self._add(k, "place", i)
         if not store.chain:  # "さくら 三茶": words of an alias beyond the shop's name say where it is
@@ -202,18 +204,20 @@ class StoreIndex:
                 for i in users:
                     self._add(hk, "name", i)
         nick_sets = [self._nicknames(chain) for chain in self.chains]
-        owners = Counter(n for nicks in nick_sets for n in nicks)
         chain_names = {key(chain.name) for chain in self.chains}
         for c, chain in enumerate(self.chains):
             self._add(key(chain.name), "chain", c)
             for nick in nick_sets[c]:
-                if owners[nick] > 1 or (nick in chain_names and nick != key(chain.name)):
+                if nick in chain_names and nick != key(chain.name):
                     continue
                 chain.nicknames.add(nick)
                 self._add(nick, "chain", c)
+            chain_words = {w for n in (chain.name, *chain.nicknames) for w in tokens(fold(n))}
+            chain_skeletons = {skeleton(w) for w in chain_words if w.isascii()}
             for i in chain.branches:  # an alias phrase minus the chain's words names the branch
                 for alias in self.stores[i].aliases:
-                    rest = [w for w in tokens(fold(alias)) if w not in chain.nicknames and key(w) != key(chain.name)]
+                    rest = [w for w in tokens(fold(alias)) if w not in chain_words and key(w) != key(chain.name)
+                            and not (w.isascii() and skeleton(w) in chain_skeletons)]
                     if rest and len(rest) < len(tokens(fold(alias))):
                         for k in _place_variants(" ".join(rest)):
                             self._add(k, "place", i)

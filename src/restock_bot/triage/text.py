@@ -44,6 +44,7 @@ def devanagari_to_latin(word: str) -> str:
     plain = unicodedata.normalize("NFKD", iast.translate(_DIACRITICS))
     plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
     plain = plain.replace("ch", "\0").replace("c", "ch").replace("\0", "chh")
+    plain = re.sub(r"n(?=[pbm])", "m", plain)  # the nasal before a labial is an m: "ninbu" -> "nimbu"
     # Schwa deletion: a word written with a final consonant ends without the inherent vowel.
     last = word[-1]
     if len(word) > 1 and "\u0915" <= last <= "\u0939" or last == "\u093c":

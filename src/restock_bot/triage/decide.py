@@ -29,7 +29,8 @@ _PRESENCE = re.compile(
     r"\b(?:found|got|bought|grabbed|picked up|had (?:it|them|some|plenty)|has (?:it|them|plenty)|have (?:it|them)"
     r"|in stock|available|le aaya|le aayi|le liya|le li|mil gaya|mil gya|mila|mil gayi|hai wahan|tha wahan)\b"
     r"|had to (?:walk|go|drive|settle|buy|get)|got (?:it|them|one) (?:from|at)|walk(?:ed)? (?:down |all the way |over )?to"
-    r"|settle[d]? for|went to|le aaya|le aayi|se (?:le|liya|li)\b"
+    r"|settle[d]? for|went to|le aaya|le aayi|se (?:le|liya|li)\b|bhara|bhari|bhare|pada hai|pade hain"
+    r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
     r"|걸어감|걸어갔|가세요|가서|갔더니|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
 )
 _LANDMARK_BEFORE = re.compile(r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $|ke (?:paas|saamne) $")
@@ -145,7 +146,7 @@ class Triage:
             if c.kind not in ("absence", "same"):
                 killers.setdefault(c.kind, c)
         absences = self._absence_cues(reading)
-        if "resolved" in killers:
+        if "resolved" in killers and not self._contrast(reading, killers["resolved"], absences):
             return False, [f"already fixed: '{killers['resolved'].text}'"]
         if not absences:
             for kind, what in (("hypothetical", "hypothetical or negated"), ("other_object", "can't find something else"),
@@ -164,22 +165,40 @@ class Triage:
         best = (strong or absences)[0]
         return True, [f"absence cue '{best.text}' ({best.lang or reading.language})"]
 
+    def _contrast(self, reading: Reading, found: Cue, absences: list[Cue]) -> bool:
+        """'Found it at A, but B had none': the found and the missing are at two different stores."""
+        hits = self._raw_store_hits(reading)
+        found_clause = reading.clause_of(found.start)
+        found_at = {h.key for h in hits if reading.clause_of(h.start) == found_clause}
+        for c in absences:
+            clause = reading.clause_of(c.start)
+            missing_at = {h.key for h in hits if reading.clause_of(h.start) == clause}
+            if clause != found_clause and missing_at and found_at and not (missing_at & found_at):
+                return True
+        return False
+
+    def _raw_store_hits(self, reading: Reading) -> list[Hit]:
+        """Store, chain and place hits of a reading, without clause preferences."""
+        return [h for h in self._filtered_hits(reading, reading.text.original) if h.kind in ("name", "chain", "place")]
+
     def _absence_cues(self, reading: Reading) -> list[Cue]:
         """Absence cues not inside a hypothetical, and not in a clause about something else while the
         product itself is said to be there ("Kurkure khatam, Munchu hai")."""
+        objects = [c for c in reading.cues if c.kind == "other_object"]
         cues = [c for c in reading.cues if c.kind == "absence"
-                and not _inside(c, reading.cues, ("hypothetical", "other_object"))]
+                and not _inside(c, reading.cues, ("hypothetical", "other_object"))
+                and not any(0 <= c.start - o.end <= 6 for o in objects)]
         if not cues:
             return []
-        product_clauses = {reading.clause_of(m.start) for m in reading.products}
+        product_clauses = {reading.clause_of(m.start) for m in reading.products if not m.fuzzy}
         present = {reading.clause_of(m.start()) for m in _PRESENCE.finditer(reading.text.folded)}
         product_present = product_clauses & present
-        kept = []
-        for c in cues:
-            clause = reading.clause_of(c.start)
-            if clause in product_clauses or not product_present or not reading.products:
-                kept.append(c)
-        return kept
+        if not product_present or not product_clauses:
+            return cues
+        store_clauses = {reading.clause_of(h.start) for h in self._raw_store_hits(reading)}
+        contrast = bool(product_present & store_clauses)  # "found it at A, none at B": B is the report
+        return [c for c in cues if reading.clause_of(c.start) in product_clauses
+                or (contrast and reading.clause_of(c.start) in store_clauses)]
 
     def _same_clause(self, reading: Reading, killer: Cue, absences: list[Cue]) -> bool:
         """The online cue belongs to the absence: same or next-door clause, and no store named apart from it."""
@@ -341,6 +360,9 @@ class Triage:
         return None, candidates, reasons
 
     def _store_hits(self, reading: Reading, original: str) -> list[Hit]:
+        return self._in_absence_clauses(reading, self._filtered_hits(reading, original))
+
+    def _filtered_hits(self, reading: Reading, original: str) -> list[Hit]:
         text = reading.text
         product_spans = [(m.start, m.end) for m in reading.products if not m.fuzzy]
         hits = [h for h in self.index.find(text.words, text.offsets, _romanised(original))
@@ -350,7 +372,7 @@ class Triage:
         for h in hits:
             if h.kind in ("chain", "name") and _LANDMARK_BEFORE.search(text.folded[max(0, h.start - 12):h.start]):
                 continue  # "near Star Bazaar": a landmark, not the store
-            if h.kind in ("chain", "name") and h.key in ORDINARY_WORDS and not self._name_like(h, text.folded, original,
+            if h.kind in ("chain", "name") and h.key in ORDINARY_WORDS and not h.fuzzy and not self._name_like(h, text.folded, original,
                                                                                              place_spans):
                 continue
             kept.append(h)
@@ -358,7 +380,7 @@ class Triage:
         named = [h for h in kept if h.kind in ("name", "chain")]
         kept = [h for h in kept if not (h.kind in ("name", "chain") and any(
             o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named))]
-        return self._in_absence_clauses(reading, kept)
+        return kept
 
     def _in_absence_clauses(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
         """In a contrast ("not at A, found it at B") keep the stores of the clauses that report the absence."""
@@ -433,7 +455,8 @@ def _romanised(original: str) -> bool:
     return bool(re.search(r"[\u0900-\u097F]", original))
 
 
-_NO_WORDS = re.compile(r"(?<![a-z0-9])(?:no|zero|0|not a single|not one|out of|ran out of|sold out of)(?![a-z0-9])")
+_NO_WORDS = re.compile(r"(?<![a-z0-9])(?:no|zero|0|not a single|not one|out of|ran out of|sold out of|never any|not any"
+                       r"|never)(?![a-z0-9])")
 _AFTER_PRODUCT = re.compile(r"^(?: (?:is|was|are|were|has|have|gone|totally|completely|all|ka|ki|ke|bhi|hi))*"
                             r" (?:out|gone|finished|over|missing|nahi|nai|nhi|nahin|illa|khatam|khatm|khaali|khali|gayab)"
                             r"(?![a-z])")

@@ -42,7 +42,7 @@ _ABSENCE = {
         r"currently|usually) (?:have|has|keep|stock|carry|sell|get)\b",
         r"\b(?:cant|couldnt|cannot|could not) (?:even )?(?:find|get|see|spot)\b",
         r"\bno (?:more |longer )?(?:sign|trace|stock|supply)\b", r"\b(?:zero|0) (?:stock|packs?|packets?|pieces?|units?)\b",
-        r"\b(?:illa|illai|ledu|leda|ille|nahi re)\b", r"\bgap where\b", r"\bhunt\b.{0,30}\b(?:treasure|impossible)\b",
+        r"\b(?:illa|illai|ledu|leda|ille|nahi re|nathi|nathe)\b", r"\b(?:nothing|nada|zilch)\b", r"\bgap where\b", r"\bhunt\b.{0,30}\b(?:treasure|impossible)\b",
     ],
     "hi": [
         NEG_HI + r" (?:mil|mila|mili|mile|milta|milti|milte)\b",
@@ -61,7 +61,7 @@ _ABSENCE = {
         r"\bnahi? ?hai\b", r"\bnhi h\b",
         NEG_HI + r"(?= *(?:[.!?,|।]|$|[\U0001F300-\U0001FAFF]))",
         NEG_HI + r" (?:dikha|dikhta|dikh|dikhi|dikhe|mila|mile|milega|mil raha|mil rahi|milta)\b",
-        r"\b(?:namo ?nishan|naam ?o ?nishan|namonishan)\b",
+        r"\b(?:namo ?nishan|naam ?o ?nishan|namonishan)\b", r"\bkuch (?:bhi )?" + NEG_HI + r"\b",
         r"\b(?:ek bhi|ek bhee|koi bhi)\b.{0,25}\b" + NEG_HI + r"\b",
     ],
     "ko": [
@@ -82,7 +82,8 @@ _ABSENCE = {
         r"全滅", r"消えた", r"入荷(?:しない|しなく|されない|されて(?:い)?ない|なし|未定|待ち|しなくなった)",
         r"取り扱い(?:が)?(?:なく|終了|ない|やめ)", r"姿を消", r"どこにもない",
         r"切らして", r"なくなって(?:た|いた|る)", r"見かけて(?:い)?(?:ない|なかった|ません)", r"1個も", r"一個も", r"ひとつも",
-        r"置いてなかった", r"売り場から消え",
+        r"置いてなかった", r"売り場から消え", r"入荷して(?:い)?(?:ない|なかった|ません)",
+        r"(?:探した|行った|見た)(?:けど|が|のに)、?\s*(?:ない|なかった|無い|無かった)",
     ],
 }
 
@@ -129,7 +130,8 @@ _KILLERS = {
         r"\b(?:khatam|khatm|khali|out|stock out|gayab) (?:ho )?(?:jaye|jaaye|jae|jaega|jayega)\b",
         r"\b(?:would|will|might|could|may) (?:be |get |go )?(?:sold out|out of stock|empty|run out)",
         r"\b(?:never|kabhi nahi|kabhi bhi nahi)\b.{0,30}\b(?:empty|khali|out of stock|sold out|run out|runs out)",
-        r"\bkhali haath (?:nahi|nhi|na)\b", r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
+        r"\bkhali haath (?:nahi|nhi|na)\b", r"\b(?:agar|agr)\b[^.!?]{0,40}", r"\bif\b[^.!?,]{0,40}\b(?:runs? out|sold out|out of stock|gone|empty|finish)",
+        r"もし[^。！？]{0,30}", r"만약[^.!?]{0,30}", r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
         r"(?:품절|매진|떨어지|없어지|단종)(?:되|돼)?(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까|ㄹ까)",
         r"(?:한\s*번도\s*)?(?:본|들은|간|겪은)\s*적(?:이|은)?\s*(?:없|한\s*번도)", r"한\s*번도\s*(?:없|못\s*봤)", r"(?:없으면|떨어지면)",
         r"(?:売り切れ|品切れ|なくな)(?:たら|ないで|ませんように|ないように|る前に)",
@@ -178,6 +180,8 @@ _OTHER_OBJECT_PATTERNS = [
     r"|dad|kids?|son|daughter|wife|husband|charger|umbrella|bag|purse|glasses|spot|entrance|lift|toilet|washroom"
     r"|restroom|atm|counter|trolley|cart)\b"
     r"|\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b"
+    r"|\b(?:parking|jagah|seat|trolley|chabi|chaabi) (?:hi |bhi )?" + NEG_HI + r"\b"
+    r"|\b(?:in the house|at home|in my (?:bag|room|car|drawer)|ghar (?:me|mein|pe))\b"
     r"|(?:열쇠|키를|지갑|폰을|핸드폰|차를|주차|친구를|엄마를|출구)"
     r"|(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘)(?:が|を)"
 ]

@@ -22,7 +22,7 @@ from restock_bot.triage.text import fold, is_cjk, key, skeleton, spans, tokens
 ORDINARY_WORDS = frozenset(
     "more life fresh star smart spar big best day easy city super mart bazaar bazar basket market shop "
     "store stores family daily good new my apna value plus one home nature natures metro express "
-    "hyper mega fair price choice reliance". split()
+    "hyper mega fair price choice reliance modern natural organic daily royal". split()
 )
 # Words of addresses and branch names that say what kind of place it is, not which one.
 GENERIC_PLACE_WORDS = frozenset(
@@ -33,7 +33,7 @@ GENERIC_PLACE_WORDS = frozenset(
 )
 _NUMBER_KANJI = str.maketrans("一二三四五六七八九", "123456789")
 # Branch suffixes: "…店", "…점", "… Branch" name the branch, the stem is how people say it.
-_BRANCH_SUFFIXES = ("駅前店", "駅店", "店", "역점", "점", "branch", "outlet")
+_BRANCH_SUFFIXES = ("駅前店", "駅店", "店", "역점", "점", "前", "몰", "branch", "outlet")
 _CJK_PLACE_SPLIT = re.compile(r"(?<=[都道府県市区町村구동시군읍면로길])")
 _POSTCODE = re.compile(r"\b\d{3}-?\d{3,4}\b")
 
@@ -57,18 +57,27 @@ class Chain:
     nicknames: set[str] = field(default_factory=set)
 
 
-def _branch_stem(text: str) -> str:
+def _branch_stems(text: str) -> set[str]:
+    """'강남역점' -> {'강남역점', '강남역', '강남'}: the name without each branch suffix it ends with."""
     t = fold(text).strip()
+    out = {t}
     for suffix in _BRANCH_SUFFIXES:
         if t.endswith(suffix) and len(t) > len(suffix) + 1:
-            return t[: -len(suffix)].strip()
-    return t
+            out.add(t[: -len(suffix)].strip())
+    return out
+
+
+def _cjk_halves(k: str) -> set[str]:
+    """'삼성코엑스' -> '삼성', '코엑스': people name a compound place by either part."""
+    if not is_cjk(k[:1]) or len(k) > 8:
+        return set()
+    return {part for n in range(2, len(k) - 1) for part in (k[:n], k[n:]) if len(part) >= 2}
 
 
 def _place_variants(text: str) -> set[str]:
     """Keys a person may use for a place word: as written, without its suffix, with kanji numerals as digits."""
     out = set()
-    for variant in (text, _branch_stem(text)):
+    for variant in _branch_stems(text):
         k = key(variant)
         if k:
             out.add(k)
@@ -76,6 +85,7 @@ def _place_variants(text: str) -> set[str]:
         for suffix in ("역", "駅", "동", "丁目", "区", "구", "市", "시"):
             if k.endswith(suffix) and len(k) > len(suffix) + 1:
                 out.add(k[: -len(suffix)])
+        out |= _cjk_halves(k)
     return {v for v in out if len(v) >= 2 and v not in GENERIC_PLACE_WORDS}
 
 
@@ -121,7 +131,8 @@ class StoreIndex:
         self.keys: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self.skeletons: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self.max_cjk_key = 2
-        self.locality_keys: set[str] = set()  # keys that are some store's locality (to tell an unlisted branch)
+        self.locality_keys: set[str] = set()
+        self.loose: dict[str, set[int]] = defaultdict(set)  # short chain names as Hindi spells them  # keys that are some store's locality (to tell an unlisted branch)
 
     # -- building ---------------------------------------------------------------------------------
     @classmethod
@@ -140,6 +151,8 @@ class StoreIndex:
             self.max_cjk_key = max(self.max_cjk_key, len(k))
         elif kind in ("name", "chain", "place", "city") and k.isascii() and len(skeleton(k)) >= 3:
             self.skeletons[skeleton(k)][kind].add(ident)
+        elif kind == "chain" and k.isascii() and len(k) >= 3:
+            self.loose[_loose(k)].add(ident)
 
     def _city_id(self, city: str) -> int:
         ck = key(city)
@@ -207,6 +220,9 @@ class StoreIndex:
         chain_names = {key(chain.name) for chain in self.chains}
         for c, chain in enumerate(self.chains):
             self._add(key(chain.name), "chain", c)
+            first = tokens(fold(chain.name))[:1]
+            if first and len(first[0]) >= 4 and first[0] not in ORDINARY_WORDS and first[0] not in GENERIC_PLACE_WORDS:
+                self._add(first[0], "chain", c)  # "Lulu" of "Lulu Hypermarket"
             for nick in nick_sets[c]:
                 if nick in chain_names and nick != key(chain.name):
                     continue
@@ -258,6 +274,8 @@ class StoreIndex:
             if found:
                 for kind, ids in found.items():
                     hits.append(Hit(span, kind, tuple(sorted(ids)), start, end))
+            elif romanised and span.isascii() and (loose := self.loose.get(_loose(span))):
+                hits.append(Hit(span, "chain", tuple(sorted(loose)), start, end, fuzzy=True))
             elif romanised and len(span) >= 4 and span.isascii():
                 skel = self.skeletons.get(skeleton(span))
                 if skel:
@@ -276,6 +294,12 @@ class StoreIndex:
         if s.lat is None or s.lon is None:
             return None
         return haversine_km(lat, lon, s.lat, s.lon)
+
+
+def _loose(word: str) -> str:
+    """'more' and 'mor' alike: a silent final e dropped, long vowels shortened."""
+    w = word.replace("ee", "i").replace("oo", "u").replace("aa", "a")
+    return w[:-1] if w.endswith("e") and len(w) > 3 else w
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

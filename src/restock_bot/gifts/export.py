@@ -1,0 +1,62 @@
+"""The gift queue as CSV for marketing's spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+
+from restock_bot.gifts.queue import Gift
+
+COLUMNS = (
+    "gift_id",
+    "state",
+    "reporter",
+    "reporter_name",
+    "channel",
+    "ticket_id",
+    "store_id",
+    "reason",
+    "note",
+    "decided_by",
+    "created_at",
+    "decided_at",
+    "shipped_at",
+)
+# A cell starting with one of these is a formula to a spreadsheet; reporters choose their own names.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def gifts_csv(gifts: Iterable[Gift]) -> str:
+    """Render gifts as CSV text with a header row; user-written cells cannot run as formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for g in gifts:
+        writer.writerow(
+            _cell(v)
+            for v in (
+                g.id,
+                g.state.value,
+                g.reporter,
+                g.reporter_name,
+                g.channel,
+                g.ticket_id,
+                g.store_id,
+                g.reason,
+                g.note,
+                g.decided_by,
+                g.created_at,
+                g.decided_at,
+                g.shipped_at,
+            )
+        )
+    return out.getvalue()

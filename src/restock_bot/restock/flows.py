@@ -1,0 +1,335 @@
+"""What happens inside one transaction when a post is triaged, a ticket changes or the SLA comes due.
+
+One dispatcher (`_follow`) matches each newly recorded event to its side effects, so notifications,
+replies and gifts come from events and happen once per event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restock_bot.config import Settings
+from restock_bot.gifts.eligibility import GiftPolicy, assess_gift
+from restock_bot.gifts.queue import Gift
+from restock_bot.post import Post
+from restock_bot.retailers import Store
+from restock_bot.storage import gifts as stored_gifts
+from restock_bot.storage import inbox, tickets
+from restock_bot.storage.outbox import queue_notification, queue_reply
+from restock_bot.storage.tables import PostRow, ReportRow
+from restock_bot.tickets import lifecycle, messages, sla
+from restock_bot.tickets.lifecycle import Change, Transition
+from restock_bot.tickets.models import EventKind, Ticket, TicketEvent, reporter_key, ticket_key
+from restock_bot.triage.decision import Action, Decision
+
+NOTIFY_DISTRIBUTOR = frozenset({EventKind.OPENED, EventKind.WARNED, EventKind.ESCALATED})
+
+
+class UnknownStore(ValueError):
+    """Triage named a store that is not in the retailer list."""
+
+
+class TicketNotFound(LookupError):
+    """No such ticket (or not one of this distributor's)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What the flows need besides the database: the stores, SLA, ladders and gift policy."""
+
+    stores: Mapping[str, Store]
+    sla: sla.SlaPolicy = field(default_factory=sla.SlaPolicy)
+    gift_policy: GiftPolicy = field(default_factory=GiftPolicy)
+    default_ladder: tuple[str, ...] = ("distributor", "area_manager", "regional_head")
+    ladders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, stores: Mapping[str, Store]) -> Rules:
+        ladders = {d: tuple(t.name for t in s.ladder) for d, s in settings.distributors.items() if s.ladder}
+        return cls(
+            stores=stores,
+            sla=sla.SlaPolicy(settings.sla_hours, settings.warn_at_hours, settings.escalation_repeat_hours),
+            gift_policy=GiftPolicy(settings.gift_cooldown_days, settings.gift_max_per_author_day),
+            default_ladder=tuple(settings.default_ladder),
+            ladders=ladders,
+        )
+
+    def ladder_for(self, distributor_id: str) -> tuple[str, ...]:
+        """The distributor's own escalation ladder, or the default one."""
+        return self.ladders.get(distributor_id) or self.default_ladder
+
+    def store_label(self, store_id: str) -> str:
+        store = self.stores.get(store_id)
+        return store.label if store else store_id
+
+
+# --- posts -----------------------------------------------------------------------------------------
+
+
+async def handle_post(
+    session: AsyncSession,
+    row: PostRow,
+    decide: Callable[[Post, Post | None], Decision],
+    rules: Rules,
+    now: datetime,
+) -> Decision:
+    """Triage one inbox post (with the post it answers, when that was asked 'which store?') and act on it."""
+    post = inbox.post_of(row)
+    parent_row = await inbox.clarified_parent(session, row)
+    decision = decide(post, inbox.post_of(parent_row) if parent_row else None)
+    await inbox.add_decision(session, row, decision, parent_row, now)
+    if decision.action is Action.TICKET:
+        await _file_report(session, row, decision, rules, now)
+    elif decision.action is Action.CLARIFY:
+        assert row.id is not None
+        text = messages.clarification([c.label for c in decision.candidates], row.author_name)
+        await queue_reply(
+            session,
+            key=f"clarify:{row.id}",
+            kind="clarify",
+            channel=row.channel,
+            to_post_row_id=row.id,
+            text=text,
+            now=now,
+        )
+    return decision
+
+
+async def _credited_row(session: AsyncSession, row: PostRow, decision: Decision) -> PostRow:
+    """The post a report is credited to: the original asked 'which store?' when this reply resolves it."""
+    if not decision.resolves or decision.resolves == row.post_id:
+        return row
+    original = await inbox.find_post_row(session, row.channel, decision.resolves)
+    if original is None or original.id is None:
+        return row
+    asked = await inbox.decision_of(session, original.id)
+    already = await tickets.report_of_post(session, original.id)
+    return original if asked and asked.action == Action.CLARIFY.value and already is None else row
+
+
+async def _file_report(
+    session: AsyncSession, row: PostRow, decision: Decision, rules: Rules, now: datetime
+) -> None:
+    """Open a ticket or join the open one, credit the reporter and queue the acknowledgement."""
+    store = rules.stores.get(decision.store_id or "")
+    if store is None:
+        raise UnknownStore(f"store_id {decision.store_id!r} is not in the retailer list")
+    credited = await _credited_row(session, row, decision)
+    assert credited.id is not None and row.id is not None
+    report = ReportRow(
+        post_row_id=credited.id,
+        ticket_id=0,
+        reporter=reporter_key(credited.channel, credited.author_id),
+        reporter_name=credited.author_name,
+        channel=credited.channel,
+        reported_at=min(inbox.post_of(credited).created_at, credited.received_at),
+        via_post_row_id=row.id if credited is not row else None,
+    )
+    ticket, change = await _open_or_join(
+        session, store, decision, report, f"{credited.channel}/{credited.post_id}", rules, now
+    )
+    assert ticket.id is not None
+    report.ticket_id = ticket.id
+    await tickets.add_report(session, report)
+    await record_events(session, ticket, change.events, rules, now)
+    await refresh_timer(session, ticket, rules, now)
+    opened = change.events[0].kind is EventKind.OPENED
+    await queue_reply(
+        session,
+        key=f"ack:{row.id}",
+        kind="acknowledgement",
+        channel=row.channel,
+        to_post_row_id=row.id,
+        ticket_id=ticket.id,
+        text=messages.acknowledgement(ticket, store.label, row.author_name, opened, now),
+        now=now,
+    )
+
+
+async def _open_or_join(
+    session: AsyncSession,
+    store: Store,
+    decision: Decision,
+    report: ReportRow,
+    report_ref: str,
+    rules: Rules,
+    now: datetime,
+) -> tuple[Ticket, Change]:
+    """The open ticket for this store and product, opened by this report when there is none."""
+    key = ticket_key(store.store_id, decision.sku, decision.brand)
+    existing = await tickets.find_open_ticket(session, key)
+    if existing is None:
+        change = lifecycle.open_ticket(
+            store_id=store.store_id,
+            distributor_id=store.distributor_id,
+            sku=decision.sku,
+            brand=decision.brand,
+            reporter=report.reporter,
+            report_ref=report_ref,
+            reported_at=report.reported_at,
+            at=now,
+            policy=rules.sla,
+        )
+        opened = await tickets.insert_ticket(session, change.ticket)
+        if opened is not None:
+            return opened, change
+        existing = await tickets.find_open_ticket(session, key)  # another worker opened it meanwhile
+        if existing is None:
+            raise tickets.StaleTicket(f"ticket for {key} closed while the report was filed; try again")
+    return existing, lifecycle.merge_report(existing, reporter=report.reporter, report_ref=report_ref, at=now)
+
+
+# --- ticket changes --------------------------------------------------------------------------------
+
+
+async def apply_change(
+    session: AsyncSession,
+    before: Ticket,
+    change: Change,
+    rules: Rules,
+    now: datetime,
+    recorded: list[TicketEvent] | None = None,
+) -> Ticket:
+    """Store a transition of an existing ticket, record its events (added to `recorded`), follow them."""
+    if change.ticket != before:
+        await tickets.update_ticket(session, before, change.ticket)
+    new_events = await record_events(session, change.ticket, change.events, rules, now)
+    if recorded is not None:
+        recorded.extend(new_events)
+    return change.ticket
+
+
+async def record_events(
+    session: AsyncSession, ticket: Ticket, events: tuple[TicketEvent, ...], rules: Rules, now: datetime
+) -> list[TicketEvent]:
+    """Record each event once; only newly recorded ones get their side effects."""
+    assert ticket.id is not None
+    recorded: list[TicketEvent] = []
+    for event in events:
+        stored = await tickets.add_event(session, ticket.id, event)
+        if stored is not None:
+            recorded.append(stored)
+            await _follow(session, ticket, stored, rules, now)
+    return recorded
+
+
+async def refresh_timer(session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime) -> None:
+    """Store when the SLA sweep must next look at the ticket: the timer lives in the row, not in memory."""
+    assert ticket.id is not None
+    events = await tickets.events_of(session, ticket.id)
+    when = sla.next_due_at(ticket, events, now, rules.ladder_for(ticket.distributor_id), rules.sla)
+    await tickets.set_sla_due_at(session, ticket.id, when)
+
+
+async def _follow(
+    session: AsyncSession, ticket: Ticket, event: TicketEvent, rules: Rules, now: datetime
+) -> None:
+    """The side effects of one new event."""
+    assert ticket.id is not None and event.id is not None
+    if event.kind in NOTIFY_DISTRIBUTOR:
+        reports = await tickets.report_count(session, ticket.id)
+        payload = messages.distributor_event(ticket, event, rules.store_label(ticket.store_id), reports)
+        await queue_notification(
+            session,
+            ticket_id=ticket.id,
+            event_id=event.id,
+            distributor_id=ticket.distributor_id,
+            payload=payload,
+            now=now,
+        )
+    elif event.kind is EventKind.RESTOCKED:
+        await _thank_reporters(session, ticket, rules, now)
+
+
+async def _thank_reporters(session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime) -> None:
+    """Tell every reporter their store is restocked and queue (or hold) their gift."""
+    assert ticket.id is not None
+    first_reports: dict[str, ReportRow] = {}
+    for report in await tickets.reports_of(session, ticket.id):
+        first_reports.setdefault(report.reporter, report)
+    label = rules.store_label(ticket.store_id)
+    window = timedelta(days=rules.gift_policy.cooldown_days)
+    for reporter, report in first_reports.items():
+        await queue_reply(
+            session,
+            key=f"restocked:{ticket.id}:{reporter}",
+            kind="restocked",
+            channel=report.channel,
+            to_post_row_id=report.post_row_id,
+            ticket_id=ticket.id,
+            text=messages.restocked(ticket, label, report.reporter_name),
+            now=now,
+        )
+        record = await stored_gifts.reporter_record(session, reporter, now, window)
+        verdict = assess_gift(record, now, rules.gift_policy)
+        if verdict.state is not None:
+            await stored_gifts.add_gift(
+                session,
+                Gift(
+                    id=None,
+                    reporter=reporter,
+                    reporter_name=report.reporter_name,
+                    channel=report.channel,
+                    ticket_id=ticket.id,
+                    store_id=ticket.store_id,
+                    state=verdict.state,
+                    reason=verdict.reason,
+                    created_at=now,
+                ),
+            )
+
+
+# --- SLA -------------------------------------------------------------------------------------------
+
+
+async def sweep_ticket(
+    session: AsyncSession, ticket_id: int, rules: Rules, now: datetime
+) -> list[TicketEvent]:
+    """Send the warning and escalations now due for one ticket (each once), then reset its timer."""
+    ticket = await tickets.get_ticket(session, ticket_id, lock=True, skip_locked=True)
+    if ticket is None or not ticket.is_active:
+        return []
+    events = await tickets.events_of(session, ticket_id)
+    recorded: list[TicketEvent] = []
+    for item in sla.due(ticket, events, now, rules.ladder_for(ticket.distributor_id), rules.sla):
+        if item.tier is None:
+            reason = f"deadline {ticket.deadline:%Y-%m-%d %H:%M} UTC is near and the store is not restocked"
+            change = lifecycle.warn(ticket, at=now, reason=reason)
+        else:
+            reason = f"deadline {ticket.deadline:%Y-%m-%d %H:%M} UTC passed; telling {item.tier_name}"
+            change = lifecycle.escalate(
+                ticket, tier=item.tier, tier_name=item.tier_name or "", at=now, reason=reason
+            )
+        ticket = await apply_change(session, ticket, change, rules, now, recorded)
+    await refresh_timer(session, ticket, rules, now)
+    return recorded
+
+
+# --- portal ----------------------------------------------------------------------------------------
+
+
+async def change_ticket(
+    session: AsyncSession,
+    ticket_id: int,
+    transition: Transition,
+    *,
+    who: str,
+    why: str,
+    rules: Rules,
+    now: datetime,
+    distributor_id: str | None = None,
+) -> Ticket:
+    """A person's change to a ticket (acknowledge, restocked, not a stock-out), recorded with who and why."""
+    if not who.strip():
+        raise ValueError("who: say who is making the change")
+    ticket = await tickets.get_ticket(session, ticket_id, lock=True)
+    if ticket is None or (distributor_id is not None and ticket.distributor_id != distributor_id):
+        raise TicketNotFound(
+            f"ticket #{ticket_id} not found" + (f" for {distributor_id}" if distributor_id else "")
+        )
+    after = await apply_change(session, ticket, transition(ticket, who=who, why=why, at=now), rules, now)
+    await refresh_timer(session, after, rules, now)
+    return after

@@ -1,0 +1,337 @@
+"""The restock service: the one object channels, the scheduler, the web app and the CLI talk to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+import structlog
+from sqlalchemy.exc import OperationalError
+
+from restock_bot.channels.base import ReplySender
+from restock_bot.clock import Clock
+from restock_bot.config import Settings
+from restock_bot.gifts.export import gifts_csv
+from restock_bot.gifts.queue import Gift, GiftDecision, GiftState, approve, reject, ship
+from restock_bot.notify import Notifier
+from restock_bot.post import Post
+from restock_bot.restock import board, delivery, flows
+from restock_bot.restock.flows import Rules, TicketNotFound
+from restock_bot.retailers import Store, load_stores
+from restock_bot.storage import gifts as stored_gifts
+from restock_bot.storage import inbox, tickets
+from restock_bot.storage.cursors import ChannelCursors
+from restock_bot.storage.database import Database
+from restock_bot.storage.queue import RetryPolicy, claim, fail, finish
+from restock_bot.storage.tables import PostRow
+from restock_bot.tickets import lifecycle
+from restock_bot.tickets.lifecycle import Transition
+from restock_bot.tickets.models import Ticket, TicketEvent
+from restock_bot.triage.decision import Decision
+
+log = structlog.get_logger(__name__)
+
+
+class Triager(Protocol):
+    """What the service needs of triage."""
+
+    def decide(self, post: Post, parent: Post | None = None) -> Decision: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRun:
+    """What one pass over the inbox did."""
+
+    processed: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    replies: int = 0
+    notifications: int = 0
+
+
+def _stores_of(triage: Triager, settings: Settings) -> dict[str, Store]:
+    """The stores by id: shared with triage's index when it exposes them, else read from the CSV."""
+    listed = getattr(getattr(triage, "index", None), "stores", None)
+    if isinstance(listed, list) and all(isinstance(s, Store) for s in listed[:1]):
+        return {s.store_id: s for s in listed}
+    return {s.store_id: s for s in load_stores(settings.stores_csv)[0]}
+
+
+class RestockService:
+    """Stores posts, acts on triage's decisions, keeps deadlines, delivers replies/notifications, runs gifts.
+
+    Every method reads the time from the injected clock; all state lives in the database."""
+
+    def __init__(
+        self,
+        database: Database,
+        triage: Triager,
+        *,
+        stores: Mapping[str, Store],
+        clock: Clock,
+        settings: Settings | None = None,
+        notifier: Notifier,
+        senders: Iterable[ReplySender] = (),
+        retry: RetryPolicy | None = None,
+        batch_size: int = 50,
+        stale_after: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self.database = database
+        self.triage = triage
+        self.clock = clock
+        self.settings = settings or Settings()
+        self.rules = Rules.from_settings(self.settings, stores)
+        self.notifier = notifier
+        self.senders: dict[str, ReplySender] = {s.channel: s for s in senders}
+        self.retry = retry or RetryPolicy()
+        self.batch_size = batch_size
+        self.stale_after = stale_after
+        self.cursors = ChannelCursors(database, clock)
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock,
+        notifier: Notifier,
+        senders: Iterable[ReplySender] = (),
+        triage: Triager | None = None,
+    ) -> RestockService:
+        """Build the service from settings: database (tables created), triage from the CSV files."""
+        if triage is None:
+            from restock_bot.triage.decide import Triage
+
+            triage = Triage.from_files(settings.stores_csv, settings.products_csv)
+        database = Database(settings.database_url)
+        await database.create_schema()
+        return cls(
+            database,
+            triage,
+            stores=_stores_of(triage, settings),
+            clock=clock,
+            settings=settings,
+            notifier=notifier,
+            senders=senders,
+        )
+
+    async def close(self) -> None:
+        await self.database.dispose()
+
+    def add_sender(self, sender: ReplySender) -> None:
+        """Register the reply sender of a channel (replies for it wait in the outbox until then)."""
+        self.senders[sender.channel] = sender
+
+    # --- inbox ------------------------------------------------------------------------------------
+
+    async def accept(self, post: Post) -> bool:
+        """PostSink: store the post first; True when new, False when (channel, id) was seen before."""
+        async with self.database.session() as session, session.begin():
+            return await inbox.add_post(session, post, self.clock.now())
+
+    async def process_pending(self, limit: int | None = None) -> InboxRun:
+        """Triage and act on waiting posts, oldest first; a failing post is marked failed, the rest go on."""
+        processed = failed = 0
+        while limit is None or processed + failed < limit:
+            batch = self.batch_size if limit is None else min(self.batch_size, limit - processed - failed)
+            async with self.database.session() as session, session.begin():
+                rows = await claim(
+                    session, PostRow, now=self.clock.now(), limit=batch, stale_after=self.stale_after
+                )
+            if not rows:
+                break
+            for row in rows:
+                assert row.id is not None
+                if await self._process(row.id):
+                    processed += 1
+                else:
+                    failed += 1
+        return InboxRun(processed, failed)
+
+    async def _process(self, row_id: int) -> bool:
+        error = ""
+        for _attempt in range(2):  # a second try when another worker changed the same ticket meanwhile
+            try:
+                async with self.database.session() as session, session.begin():
+                    row = await inbox.get_post_row(session, row_id)
+                    assert row is not None
+                    now = self.clock.now()
+                    await flows.handle_post(session, row, self.triage.decide, self.rules, now)
+                    finish(row, now)
+                    session.add(row)
+                return True
+            except tickets.StaleTicket as exc:
+                error = str(exc)
+            except OperationalError as exc:  # the database's trouble, not the post's: try it again later
+                await self._record_failure(row_id, f"database: {exc.orig}", self.retry)
+                return False
+            except Exception as exc:  # one bad post must not stop the inbox
+                error = f"{type(exc).__name__}: {exc}"
+                break
+        await self._record_failure(row_id, error, None)
+        return False
+
+    async def _record_failure(self, row_id: int, error: str, retry: RetryPolicy | None) -> None:
+        """Mark the post failed with an error naming it (or, with `retry`, pending for a later attempt)."""
+        async with self.database.session() as session, session.begin():
+            row = await inbox.get_post_row(session, row_id)
+            assert row is not None
+            message = f"post {row.channel}/{row.post_id}: {error}"
+            log.warning("post failed", error=message, retried=retry is not None)
+            fail(row, message, self.clock.now(), retry)
+            session.add(row)
+
+    # --- SLA and delivery -------------------------------------------------------------------------
+
+    async def sweep_sla(self, limit: int = 500) -> list[TicketEvent]:
+        """Record the warnings and escalations due now (each once), from the timers stored in the tickets."""
+        async with self.database.session() as session:
+            due_ids = await tickets.tickets_due(session, self.clock.now(), limit)
+        recorded: list[TicketEvent] = []
+        for ticket_id in due_ids:
+            try:
+                async with self.database.session() as session, session.begin():
+                    recorded += await flows.sweep_ticket(session, ticket_id, self.rules, self.clock.now())
+            except tickets.StaleTicket as exc:  # someone changed it meanwhile; the next sweep looks again
+                log.info("sla sweep skipped a ticket", ticket=ticket_id, reason=str(exc))
+        return recorded
+
+    async def deliver_outboxes(self) -> Delivered:
+        """Send every due reply and distributor notification; failures wait for their next attempt."""
+        replies = notes = 0
+        while True:
+            sent = await delivery.deliver_replies(
+                self.database,
+                self.senders,
+                self.clock,
+                self.retry,
+                limit=self.batch_size,
+                stale_after=self.stale_after,
+            )
+            told = await delivery.deliver_notifications(
+                self.database,
+                self.notifier,
+                self.clock,
+                self.retry,
+                limit=self.batch_size,
+                stale_after=self.stale_after,
+            )
+            replies, notes = replies + sent.delivered, notes + told.delivered
+            if sent.claimed < self.batch_size and told.claimed < self.batch_size:
+                return Delivered(replies, notes)
+
+    # --- distributor portal -----------------------------------------------------------------------
+
+    async def _change(
+        self, ticket_id: int, transition: Transition, who: str, why: str, distributor_id: str | None
+    ) -> Ticket:
+        async with self.database.session() as session, session.begin():
+            return await flows.change_ticket(
+                session,
+                ticket_id,
+                transition,
+                who=who,
+                why=why,
+                rules=self.rules,
+                now=self.clock.now(),
+                distributor_id=distributor_id,
+            )
+
+    async def acknowledge(
+        self, ticket_id: int, who: str, why: str = "", *, distributor_id: str | None = None
+    ) -> Ticket:
+        """The distributor has seen the ticket. `distributor_id` limits the change to their own tickets."""
+        return await self._change(ticket_id, lifecycle.acknowledge, who, why, distributor_id)
+
+    async def mark_restocked(
+        self, ticket_id: int, who: str, why: str = "", *, distributor_id: str | None = None
+    ) -> Ticket:
+        """The product is back: reporters are told and their gifts queued or held."""
+        return await self._change(ticket_id, lifecycle.restock, who, why, distributor_id)
+
+    async def mark_not_a_stockout(
+        self, ticket_id: int, who: str, why: str, *, distributor_id: str | None = None
+    ) -> Ticket:
+        """Nothing was missing: the ticket closes and its reporters' next gifts are held for review."""
+        return await self._change(ticket_id, lifecycle.mark_not_a_stockout, who, why, distributor_id)
+
+    # --- gifts ------------------------------------------------------------------------------------
+
+    async def gift_queue(self, state: GiftState | None = None) -> list[Gift]:
+        """Gifts for marketing, oldest first, optionally in one state."""
+        async with self.database.session() as session:
+            return await stored_gifts.list_gifts(session, state)
+
+    async def _decide_gift(self, gift_id: int, decide: GiftDecision) -> Gift:
+        async with self.database.session() as session, session.begin():
+            gift = await stored_gifts.get_gift(session, gift_id)
+            if gift is None:
+                raise LookupError(f"gift #{gift_id} not found")
+            decided = decide(gift, self.clock.now())
+            await stored_gifts.save_gift(session, decided)
+            return decided
+
+    async def approve_gift(self, gift_id: int, who: str, note: str = "") -> Gift:
+        return await self._decide_gift(gift_id, lambda g, at: approve(g, who=who, at=at, note=note))
+
+    async def reject_gift(self, gift_id: int, who: str, note: str) -> Gift:
+        """Reject a gift; the note saying why is required."""
+        return await self._decide_gift(gift_id, lambda g, at: reject(g, who=who, at=at, note=note))
+
+    async def mark_gift_shipped(self, gift_id: int, who: str) -> Gift:
+        return await self._decide_gift(gift_id, lambda g, at: ship(g, who=who, at=at))
+
+    async def export_gifts_csv(self, state: GiftState | None = None) -> str:
+        """The gift queue as CSV text."""
+        return gifts_csv(await self.gift_queue(state))
+
+    # --- reads for the web ------------------------------------------------------------------------
+
+    async def board_counts(self) -> board.BoardCounts:
+        async with self.database.session() as session:
+            return await board.board_counts(session)
+
+    async def recent_restocks(self, limit: int = 20) -> list[board.RestockView]:
+        async with self.database.session() as session:
+            return await board.recent_restocks(session, self.rules.store_label, limit)
+
+    async def median_hours_to_restock(self) -> float | None:
+        async with self.database.session() as session:
+            return await board.median_hours_to_restock(session)
+
+    async def distributor_queue(self, distributor_id: str) -> list[board.QueueItem]:
+        async with self.database.session() as session:
+            return await board.distributor_queue(
+                session, distributor_id, self.clock.now(), self.rules.store_label
+            )
+
+    async def reporters(self, limit: int = 200) -> list[board.ReporterView]:
+        async with self.database.session() as session:
+            return await board.reporters(session, limit)
+
+    async def ticket_history(self, ticket_id: int) -> board.TicketHistory:
+        async with self.database.session() as session:
+            history = await board.ticket_history(session, ticket_id, self.rules.store_label)
+        if history is None:
+            raise TicketNotFound(f"ticket #{ticket_id} not found")
+        return history
+
+    async def failed_posts(self, limit: int = 100) -> list[PostRow]:
+        """Posts that could not be processed, with the error naming each."""
+        async with self.database.session() as session:
+            return await inbox.failed_posts(session, limit)
+
+    async def inbox_counts(self) -> dict[str, int]:
+        async with self.database.session() as session:
+            return await inbox.inbox_counts(session)
+
+    async def get_cursor(self, key: str) -> str | None:
+        return await self.cursors.get_cursor(key)
+
+    async def set_cursor(self, key: str, value: str) -> None:
+        await self.cursors.set_cursor(key, value)

@@ -1,0 +1,78 @@
+"""The database: an async engine from a URL, sessions, schema creation and insert-if-new."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restock_bot.storage import tables  # noqa: F401  (registers every table on SQLModel.metadata)
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers and one writer share the file; busy_timeout waits for the writer instead of failing.
+    # The driver's own BEGIN handling is switched off so `_begin_immediate` can take the write lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # A deferred SQLite transaction that reads, then writes after another writer committed, fails at once
+    # (SQLITE_BUSY_SNAPSHOT); taking the write lock at BEGIN makes concurrent workers wait their turn instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """One async engine and its session factory; `search_path` puts PostgreSQL tables in a schema."""
+
+    def __init__(self, url: str, *, search_path: str | None = None, echo: bool = False) -> None:
+        connect_args: dict[str, Any] = {}
+        if search_path and url.startswith("postgresql"):
+            connect_args["server_settings"] = {"search_path": search_path}
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args=connect_args)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self) -> AsyncSession:
+        """A new session; use as `async with db.session() as s, s.begin(): ...`."""
+        return self._sessions()
+
+    async def create_schema(self) -> None:
+        """Create missing tables (start-up; Alembic migrations can take over later)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+
+    async def drop_schema(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.drop_all)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def insert_new(
+    session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any], unique: list[str]
+) -> int | None:
+    """Insert a row unless one with the same `unique` columns exists; the new id, or None when it existed."""
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
+    result = await session.exec(statement.returning(table.c.id))
+    return result.scalar_one_or_none()

@@ -1,0 +1,121 @@
+"""The post inbox and triage's decisions: store each post first, find the post a reply answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restock_bot.post import Post, post_from_dict
+from restock_bot.storage.database import insert_new
+from restock_bot.storage.queue import WorkStatus
+from restock_bot.storage.tables import DecisionRow, PostRow, ReplyRow
+from restock_bot.triage.decision import Action, Decision
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return result
+
+
+async def add_post(session: AsyncSession, post: Post, now: datetime) -> bool:
+    """Store a post as pending; False when (channel, post id) is already in the inbox."""
+    values = {
+        "channel": post.channel,
+        "post_id": post.id,
+        "author_id": post.author.id,
+        "author_name": post.author.username,
+        "in_reply_to": post.in_reply_to,
+        "payload": post.to_dict(),
+        "raw": _jsonable(post.raw),
+        "received_at": now,
+        "status": WorkStatus.PENDING.value,
+        "attempts": 0,
+        "available_at": now,
+    }
+    return await insert_new(session, PostRow, values, ["channel", "post_id"]) is not None
+
+
+def post_of(row: PostRow) -> Post:
+    """The Post stored in an inbox row."""
+    return post_from_dict(row.payload, row.channel)
+
+
+async def get_post_row(session: AsyncSession, row_id: int) -> PostRow | None:
+    return await session.get(PostRow, row_id)
+
+
+async def find_post_row(session: AsyncSession, channel: str, post_id: str) -> PostRow | None:
+    statement = select(PostRow).where(PostRow.channel == channel, PostRow.post_id == post_id)
+    return (await session.exec(statement)).first()
+
+
+async def add_decision(
+    session: AsyncSession, row: PostRow, decision: Decision, parent: PostRow | None, now: datetime
+) -> None:
+    """Keep triage's answer and its reasons beside the post."""
+    assert row.id is not None
+    session.add(
+        DecisionRow(
+            post_row_id=row.id,
+            action=decision.action.value,
+            store_id=decision.store_id,
+            sku=decision.sku,
+            brand=decision.brand,
+            resolves=decision.resolves,
+            parent_row_id=parent.id if parent else None,
+            explain=_jsonable(decision.explain()),
+            decided_at=now,
+        )
+    )
+
+
+async def decision_of(session: AsyncSession, row_id: int) -> DecisionRow | None:
+    statement = select(DecisionRow).where(DecisionRow.post_row_id == row_id)
+    return (await session.exec(statement)).first()
+
+
+async def _answered_row(session: AsyncSession, row: PostRow) -> PostRow | None:
+    """The post a reply answers: a post in the inbox, or the post our own reply was sent to."""
+    assert row.in_reply_to is not None
+    parent = await find_post_row(session, row.channel, row.in_reply_to)
+    if parent is not None:
+        return parent
+    statement = select(ReplyRow).where(
+        ReplyRow.channel == row.channel, ReplyRow.reply_post_id == row.in_reply_to
+    )
+    reply = (await session.exec(statement)).first()
+    return await get_post_row(session, reply.to_post_row_id) if reply else None
+
+
+async def clarified_parent(session: AsyncSession, row: PostRow) -> PostRow | None:
+    """The post this one answers when that post was asked 'which store?', else None."""
+    if not row.in_reply_to:
+        return None
+    parent = await _answered_row(session, row)
+    if parent is None or parent.id is None or parent.id == row.id:
+        return None
+    decision = await decision_of(session, parent.id)
+    return parent if decision is not None and decision.action == Action.CLARIFY.value else None
+
+
+async def failed_posts(session: AsyncSession, limit: int = 100) -> list[PostRow]:
+    """Posts whose processing failed, newest first, with their errors."""
+    statement = (
+        select(PostRow)
+        .where(PostRow.status == WorkStatus.FAILED.value)
+        .order_by(col(PostRow.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def inbox_counts(session: AsyncSession) -> dict[str, int]:
+    """How many posts are pending, claimed, done and failed."""
+    statement = select(PostRow.status, func.count()).group_by(PostRow.status)
+    counts = {status.value: 0 for status in WorkStatus}
+    counts.update({status: n for status, n in (await session.exec(statement)).all()})
+    return counts

@@ -1,0 +1,213 @@
+"""Every table Restock Bot keeps, in one module so migrations (Alembic) can be generated from it."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give times in UTC")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(nullable: bool = False, index: bool = False) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, index=index)
+    return Field(sa_type=UTCDateTime, index=index)
+
+
+class PostRow(SQLModel, table=True):
+    """The inbox: every post as received, then its processing status (pending, claimed, done, failed)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("channel", "post_id"),
+        Index("ix_posts_work", "status", "available_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    post_id: str
+    author_id: str
+    author_name: str = ""
+    in_reply_to: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    raw: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    received_at: datetime = _when()
+    status: str = "pending"
+    attempts: int = 0
+    available_at: datetime = _when()
+    claimed_at: datetime | None = _when(nullable=True)
+    finished_at: datetime | None = _when(nullable=True)
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class DecisionRow(SQLModel, table=True):
+    """What triage answered for a post, with its explanation kept for people."""
+
+    __tablename__ = "decisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_row_id: int = Field(foreign_key="posts.id", unique=True)
+    action: str
+    store_id: str | None = None
+    sku: str | None = None
+    brand: str | None = None
+    resolves: str | None = None
+    parent_row_id: int | None = Field(default=None, foreign_key="posts.id")
+    explain: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    decided_at: datetime = _when()
+
+
+class TicketRow(SQLModel, table=True):
+    """A restock ticket; `open_key` holds its key while active: one open ticket per key is a database fact."""
+
+    __tablename__ = "tickets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True)
+    open_key: str | None = Field(default=None, unique=True)
+    store_id: str = Field(index=True)
+    distributor_id: str = Field(index=True)
+    sku: str | None = None
+    brand: str | None = None
+    state: str = Field(index=True)
+    opened_at: datetime = _when()
+    deadline: datetime = _when()
+    acknowledged_at: datetime | None = _when(nullable=True)
+    escalated_at: datetime | None = _when(nullable=True)
+    restocked_at: datetime | None = _when(nullable=True)
+    not_a_stockout_at: datetime | None = _when(nullable=True)
+    closed_at: datetime | None = _when(nullable=True)
+    warned_at: datetime | None = _when(nullable=True)
+    escalation_tier: int = 0
+    sla_due_at: datetime | None = _when(nullable=True, index=True)
+
+
+class ReportRow(SQLModel, table=True):
+    """A post counted as a report on a ticket, credited to its reporter."""
+
+    __tablename__ = "reports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_row_id: int = Field(foreign_key="posts.id", unique=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    reporter: str = Field(index=True)
+    reporter_name: str = ""
+    channel: str
+    reported_at: datetime = _when()
+    via_post_row_id: int | None = Field(
+        default=None, foreign_key="posts.id"
+    )  # the reply that named the store
+
+
+class TicketEventRow(SQLModel, table=True):
+    """Every change of a ticket: who, when, why; (ticket_id, key) makes each happen once."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (UniqueConstraint("ticket_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    kind: str
+    key: str
+    at: datetime = _when()
+    actor: str
+    reason: str = Field(default="", sa_type=Text)
+    tier: int | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class ReplyRow(SQLModel, table=True):
+    """The replies outbox: one reply per `key`, sent once through the post's channel."""
+
+    __tablename__ = "replies"
+    __table_args__ = (Index("ix_replies_work", "status", "available_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    kind: str
+    channel: str
+    to_post_row_id: int = Field(foreign_key="posts.id")
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
+    text: str = Field(sa_type=Text)
+    created_at: datetime = _when()
+    status: str = "pending"
+    attempts: int = 0
+    available_at: datetime = _when()
+    claimed_at: datetime | None = _when(nullable=True)
+    finished_at: datetime | None = _when(nullable=True)
+    error: str | None = Field(default=None, sa_type=Text)
+    reply_post_id: str | None = Field(default=None, index=True)
+
+
+class NotificationRow(SQLModel, table=True):
+    """The notifications outbox: one per (ticket, event), retried until the distributor has it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "event_id"),
+        Index("ix_notifications_work", "status", "available_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    event_id: int = Field(foreign_key="ticket_events.id")
+    distributor_id: str = Field(index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = _when()
+    status: str = "pending"
+    attempts: int = 0
+    available_at: datetime = _when()
+    claimed_at: datetime | None = _when(nullable=True)
+    finished_at: datetime | None = _when(nullable=True)
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class GiftRow(SQLModel, table=True):
+    """A thank-you gift: one per reporter and ticket."""
+
+    __tablename__ = "gifts"
+    __table_args__ = (UniqueConstraint("reporter", "ticket_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reporter: str = Field(index=True)
+    reporter_name: str = ""
+    channel: str
+    ticket_id: int = Field(foreign_key="tickets.id")
+    store_id: str
+    state: str = Field(index=True)
+    reason: str = Field(default="", sa_type=Text)
+    note: str = Field(default="", sa_type=Text)
+    decided_by: str = ""
+    created_at: datetime = _when()
+    decided_at: datetime | None = _when(nullable=True)
+    shipped_at: datetime | None = _when(nullable=True)
+
+
+class ChannelCursor(SQLModel, table=True):
+    """Where a channel left off (e.g. the X since_id), by key."""
+
+    __tablename__ = "channel_cursors"
+
+    key: str = Field(primary_key=True)
+    value: str
+    updated_at: datetime = _when()

@@ -1,0 +1,167 @@
+"""Tickets, their events and the reports credited to them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from restock_bot.storage.database import insert_new
+from restock_bot.storage.tables import ReportRow, TicketEventRow, TicketRow
+from restock_bot.tickets.models import ACTIVE_STATES, EventKind, Ticket, TicketEvent, TicketState
+
+_ACTIVE = [s.value for s in ACTIVE_STATES]
+
+
+class StaleTicket(RuntimeError):
+    """The ticket changed between reading and writing it; the operation can be tried again."""
+
+
+def ticket_of(row: TicketRow) -> Ticket:
+    return Ticket(
+        id=row.id,
+        store_id=row.store_id,
+        distributor_id=row.distributor_id,
+        sku=row.sku,
+        brand=row.brand,
+        state=TicketState(row.state),
+        opened_at=row.opened_at,
+        deadline=row.deadline,
+        acknowledged_at=row.acknowledged_at,
+        escalated_at=row.escalated_at,
+        restocked_at=row.restocked_at,
+        not_a_stockout_at=row.not_a_stockout_at,
+        closed_at=row.closed_at,
+        warned_at=row.warned_at,
+        escalation_tier=row.escalation_tier,
+    )
+
+
+def _values(ticket: Ticket) -> dict[str, Any]:
+    values = asdict(ticket)
+    values.pop("id")
+    values["state"] = ticket.state.value
+    values["key"] = ticket.key
+    values["open_key"] = ticket.key if ticket.is_active else None
+    return values
+
+
+def event_of(row: TicketEventRow) -> TicketEvent:
+    return TicketEvent(
+        kind=EventKind(row.kind),
+        at=row.at,
+        actor=row.actor,
+        reason=row.reason,
+        key=row.key,
+        tier=row.tier,
+        data=dict(row.data or {}),
+        ticket_id=row.ticket_id,
+        id=row.id,
+    )
+
+
+async def find_open_ticket(session: AsyncSession, key: str) -> Ticket | None:
+    row = (await session.exec(select(TicketRow).where(TicketRow.open_key == key))).first()
+    return ticket_of(row) if row else None
+
+
+async def get_ticket(
+    session: AsyncSession, ticket_id: int, *, lock: bool = False, skip_locked: bool = False
+) -> Ticket | None:
+    """A ticket by number; `lock` holds it for this transaction (PostgreSQL), skipping it if taken."""
+    statement = select(TicketRow).where(TicketRow.id == ticket_id)
+    if lock:
+        statement = statement.with_for_update(skip_locked=skip_locked)
+    row = (await session.exec(statement)).first()
+    return ticket_of(row) if row else None
+
+
+async def insert_ticket(session: AsyncSession, ticket: Ticket) -> Ticket | None:
+    """Store a new ticket; None when another open ticket with the same key got there first."""
+    new_id = await insert_new(session, TicketRow, _values(ticket), ["open_key"])
+    return None if new_id is None else Ticket(**{**asdict(ticket), "id": new_id})
+
+
+async def update_ticket(session: AsyncSession, before: Ticket, after: Ticket) -> None:
+    """Write a transition, provided nobody changed the ticket since `before` was read."""
+    statement = (
+        update(TicketRow)
+        .where(
+            col(TicketRow.id) == before.id,
+            col(TicketRow.state) == before.state.value,
+            col(TicketRow.escalation_tier) == before.escalation_tier,
+        )
+        .values(**_values(after))
+    )
+    result = await session.exec(statement)
+    if result.rowcount != 1:
+        raise StaleTicket(f"{before.label} changed meanwhile; try again")
+
+
+async def set_sla_due_at(session: AsyncSession, ticket_id: int, when: datetime | None) -> None:
+    await session.exec(update(TicketRow).where(col(TicketRow.id) == ticket_id).values(sla_due_at=when))
+
+
+async def tickets_due(session: AsyncSession, now: datetime, limit: int) -> list[int]:
+    """Active tickets whose next warning or escalation time has come."""
+    statement = (
+        select(TicketRow.id)
+        .where(col(TicketRow.state).in_(_ACTIVE), col(TicketRow.sla_due_at) <= now)
+        .order_by(col(TicketRow.sla_due_at))
+        .limit(limit)
+    )
+    return [i for i in (await session.exec(statement)).all() if i is not None]
+
+
+async def add_event(session: AsyncSession, ticket_id: int, event: TicketEvent) -> TicketEvent | None:
+    """Record an event once; None when the ticket already has an event with its key."""
+    values = {
+        "ticket_id": ticket_id,
+        "kind": event.kind.value,
+        "key": event.key,
+        "at": event.at,
+        "actor": event.actor,
+        "reason": event.reason,
+        "tier": event.tier,
+        "data": dict(event.data),
+    }
+    new_id = await insert_new(session, TicketEventRow, values, ["ticket_id", "key"])
+    if new_id is None:
+        return None
+    return TicketEvent(**{**asdict(event), "ticket_id": ticket_id, "id": new_id})
+
+
+async def events_of(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
+    statement = (
+        select(TicketEventRow)
+        .where(TicketEventRow.ticket_id == ticket_id)
+        .order_by(col(TicketEventRow.at), col(TicketEventRow.id))
+    )
+    return [event_of(r) for r in (await session.exec(statement)).all()]
+
+
+async def add_report(session: AsyncSession, report: ReportRow) -> ReportRow | None:
+    """Credit a post to a ticket once; None when the post is already a report."""
+    values = report.model_dump(exclude={"id"})
+    new_id = await insert_new(session, ReportRow, values, ["post_row_id"])
+    if new_id is None:
+        return None
+    report.id = new_id
+    return report
+
+
+async def report_of_post(session: AsyncSession, post_row_id: int) -> ReportRow | None:
+    return (await session.exec(select(ReportRow).where(ReportRow.post_row_id == post_row_id))).first()
+
+
+async def reports_of(session: AsyncSession, ticket_id: int) -> list[ReportRow]:
+    statement = select(ReportRow).where(ReportRow.ticket_id == ticket_id).order_by(col(ReportRow.reported_at))
+    return list((await session.exec(statement)).all())
+
+
+async def report_count(session: AsyncSession, ticket_id: int) -> int:
+    statement = select(func.count()).select_from(ReportRow).where(ReportRow.ticket_id == ticket_id)
+    return int((await session.exec(statement)).one())

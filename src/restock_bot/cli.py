@@ -13,7 +13,7 @@ from rich.console import Console
 from restock_bot.post import Post, PostError, post_from_json
 from restock_bot.retailers import Store, StoreFileError, load_stores, matching_warnings, read_stores
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Restock Bot: stock-out posts to restock tickets.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Restock Bot: stock-out posts to restock tickets.")
 stores_app = typer.Typer(no_args_is_help=True, help="Load and check a retailer list (stores.csv).")
 app.add_typer(stores_app, name="stores")
 err = Console(stderr=True)

@@ -29,10 +29,11 @@ _PRESENCE = re.compile(
     r"\b(?:found|got|bought|grabbed|picked up|had (?:it|them|some|plenty)|has (?:it|them|plenty)|have (?:it|them)"
     r"|in stock|available|le aaya|le aayi|le liya|le li|mil gaya|mil gya|mila|mil gayi|hai wahan|tha wahan)\b"
     r"|had to (?:walk|go|drive|settle|buy|get)|got (?:it|them|one) (?:from|at)|walk(?:ed)? (?:down |all the way |over )?to"
-    r"|settle[d]? for|went to|le aaya|le aayi|se (?:le|liya|li)\b|bhara|bhari|bhare|pada hai|pade hain"
+    r"|settle[d]? for|le aaya|le aayi|se (?:le|liya|li)\b|bhara|bhari|bhare|pada hai|pade hain"
     r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
-    r"|걸어감|걸어갔|가세요|가서|갔더니|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
+    r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
 )
+_HAD_TO = re.compile(r"had to|settle|walk|걸어|가세요|가서|갔더니|toh ")
 _LANDMARK_BEFORE = re.compile(r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $|ke (?:paas|saamne) $")
 _GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
 _GEO_RATIO = 1.6  # the nearest branch must be this many times nearer than the next one
@@ -159,15 +160,30 @@ class Triage:
             return False, [f"sold out online / in an app: '{online[0].text}'"]
         if "other_object" in killers and not any(self._near_product(reading, c) for c in absences):
             return False, [f"can't find something else: '{killers['other_object'].text}'"]
+        late = self._found_later(reading, absences)
+        if late is not None:
+            return False, [f"missing before but there now: '{late}'"]
         strong = [c for c in absences if not _WEAK_ABSENCE.match(c.text.strip())]
         if "quality" in killers and not strong:
             return False, [f"a quality complaint: '{killers['quality'].text}'"]
         best = (strong or absences)[0]
         return True, [f"absence cue '{best.text}' ({best.lang or reading.language})"]
 
+    def _found_later(self, reading: Reading, absences: list[Cue]) -> str | None:
+        """'Sold out last week, today it was there': a later clause finds the product at the same store."""
+        last = max(reading.clause_of(c.start) for c in absences)
+        for m in _PRESENCE.finditer(reading.text.folded):
+            if reading.clause_of(m.start()) > last and not _HAD_TO.match(m.group()):
+                cue = Cue("resolved", "", m.group(), m.start(), m.end())
+                if not self._contrast(reading, cue, absences):
+                    return m.group()
+        return None
+
     def _contrast(self, reading: Reading, found: Cue, absences: list[Cue]) -> bool:
         """'Found it at A, but B had none': the found and the missing are at two different stores."""
         hits = self._raw_store_hits(reading)
+        if any(h.kind != "place" for h in hits):
+            hits = [h for h in hits if h.kind != "place"]
         found_clause = reading.clause_of(found.start)
         found_at = {h.key for h in hits if reading.clause_of(h.start) == found_clause}
         for c in absences:
@@ -190,7 +206,8 @@ class Triage:
                 and not any(0 <= c.start - o.end <= 6 for o in objects)]
         if not cues:
             return []
-        product_clauses = {reading.clause_of(m.start) for m in reading.products if not m.fuzzy}
+        product_clauses = {reading.clause_of(m.start) for m in reading.products
+                           if not m.fuzzy and (not m.skus or not _after_other_brand(reading.text, m))}
         present = {reading.clause_of(m.start()) for m in _PRESENCE.finditer(reading.text.folded)}
         product_present = product_clauses & present
         if not product_present or not product_clauses:
@@ -296,7 +313,7 @@ class Triage:
             if post.place:
                 tag_words, tag_offsets = words_at(fold(post.place))
                 for h in index.find(tag_words, tag_offsets, _romanised(post.place)):
-                    if h.kind == "place":
+                    if h.kind == "place" and "city" not in index.keys.get(h.key, {}):
                         for i in h.ids:
                             place_tag_places.setdefault(i, set()).add(h.key)
                     elif h.kind == "city":
@@ -457,7 +474,7 @@ def _romanised(original: str) -> bool:
 
 _NO_WORDS = re.compile(r"(?<![a-z0-9])(?:no|zero|0|not a single|not one|out of|ran out of|sold out of|never any|not any"
                        r"|never)(?![a-z0-9])")
-_AFTER_PRODUCT = re.compile(r"^(?: (?:is|was|are|were|has|have|gone|totally|completely|all|ka|ki|ke|bhi|hi))*"
+_AFTER_PRODUCT = re.compile(r"(?: (?:is|was|are|were|has|have|gone|totally|completely|all|ka|ki|ke|bhi|hi))*"
                             r" (?:out|gone|finished|over|missing|nahi|nai|nhi|nahin|illa|khatam|khatm|khaali|khali|gayab)"
                             r"(?![a-z])")
 

@@ -49,6 +49,7 @@ _ABSENCE = {
         r"\b(?:mil|mila|mili|milta|milti) (?:hi |bhi )?" + NEG_HI + r"\b",
         NEG_HI + r" (?:hai|h|he|hain|tha|thi|the)\b",
         r"\b(?:stock|stok|maal|mal|packet|pack|ek bhi|ek packet) (?:hi |bhi )?" + NEG_HI + r"\b",
+        r"\b(?:aa|a) (?:hi|bhi) " + NEG_HI + r"\b",
         r"\b(?:khatam|khatm|khtm|khatma|khatam+)\b", r"\b(?:khaali|khali|khaaali)\b",
         r"\b(?:gayab|gaayab|ghayab)\b",
         r"\b(?:aata|aati|aate|aa raha|aa rahi|aa rhe|a raha|a rahi|aaya|aayi|aa rha|aa rhi)(?: hi| bhi)? " + NEG_HI,
@@ -76,13 +77,13 @@ _ABSENCE = {
         r"売り切れ", r"売切れ", r"品切れ", r"品切", r"在庫(?:切れ|なし|無し|ゼロ|が?ない|が?無い)", r"欠品",
         r"(?:置いて|売って|入って|並んで|売られて)(?:い)?(?:ない|なかった|なくて|ません|なく)",
         r"(?:見つから|見当たら|手に入ら|買え)(?:ない|なかった|ず|なく)", r"見かけ(?:ない|なく|なかった|ません)",
-        r"(?:(?<=[がはもの、にも\u30a0-\u30ff\u4e00-\u9fff])|(?<=全然)|(?<=もう)|(?<=だけ))(?<!こと)(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)"
+        r"(?:(?<=[がはもの、にも\u30a0-\u30ff\u4e00-\u9fff])|(?<=全然)|(?<=もう)|(?<=だけ)|(?<=から)|(?<=ずっと)|(?<=けど))(?<!こと)(?:ない|なかった|無い|無かった|ないじゃん|ねえ|ねー)"
         r"(?!で|ように|と思|か[?？])",
         r"空っぽ", r"からっぽ", r"すっからかん", r"(?:棚|売り場|コーナー)が?(?:空|から|スカスカ|ガラガラ)",
         r"全滅", r"消えた", r"入荷(?:しない|しなく|されない|されて(?:い)?ない|なし|未定|待ち|しなくなった)",
         r"取り扱い(?:が)?(?:なく|終了|ない|やめ)", r"姿を消", r"どこにもない",
         r"切らして", r"なくなって(?:た|いた|る)", r"見かけて(?:い)?(?:ない|なかった|ません)", r"1個も", r"一個も", r"ひとつも",
-        r"置いてなかった", r"売り場から消え", r"入荷して(?:い)?(?:ない|なかった|ません)",
+        r"置いてなかった", r"売り場から消え", r"入って(?:こ|来)(?:ない|なかった|なく|ねえ)", r"入荷して(?:い)?(?:ない|なかった|ません)",
         r"(?:探した|行った|見た)(?:けど|が|のに)、?\s*(?:ない|なかった|無い|無かった)",
     ],
 }
@@ -95,7 +96,7 @@ _KILLERS = {
         r"|ordering|bb ?now|onalain|dilivari|delivari|ordar|youtube|spotify|instagram|insta|google)\b",
         r"\b(?:blinkit|zepto|swiggy|instamart|bigbasket|amazon|flipkart|jiomart|dunzo|zomato|coupang|baemin|kurly"
         r"|rakuten|uber ?eats|myntra|meesho)",
-        r"온라인", r"앱(?:에서|으로|에|이)", r"쿠팡", r"배민", r"배달", r"컬리", r"로켓", r"쓱배송", r"택배", r"11번가", r"주문",
+        r"온라인", r"앱(?:에서|으로|에|이|\s)", r"픽업\s*예약", r"예약\s*주문", r"쿠팡", r"배민", r"배달", r"컬리", r"로켓", r"쓱배송", r"택배", r"11번가", r"주문",
         r"ネット", r"通販", r"アマゾン", r"楽天", r"アプリ", r"オンライン", r"配達", r"宅配", r"出前", r"ウーバー",
     ],
     # the product was found, or is back: a restock already happened
@@ -114,6 +115,7 @@ _KILLERS = {
     ],
     # taste, quality, packaging: a complaint, not a missing product
     "quality": [
+        r"\b(?:svad|swad|svaad|pahale jaisa|pehle jaisa|pahle jaisa|taste badal\w*)\b",
         r"\b(?:flat|no fizz|fizz (?:nahi|gone)|gas (?:hi )?(?:nahi|nhi)|expiry|under ?weight)\b",
         r"\b(?:stale|soggy|tasteless|bland|too salty|salty|oily|burnt|rancid|expired|broken|crushed|smell\w*|taste\w*"
         r"|flavou?r (?:is|was) (?:bad|off|weird)|half empty|more air|air ?filled|quality|packaging|less quantity"
@@ -131,7 +133,10 @@ _KILLERS = {
         r"\b(?:would|will|might|could|may) (?:be |get |go )?(?:sold out|out of stock|empty|run out)",
         r"\b(?:never|kabhi nahi|kabhi bhi nahi)\b.{0,30}\b(?:empty|khali|out of stock|sold out|run out|runs out)",
         r"\bkhali haath (?:nahi|nhi|na)\b", r"\b(?:agar|agr)\b[^.!?]{0,40}", r"\bif\b[^.!?,]{0,40}\b(?:runs? out|sold out|out of stock|gone|empty|finish)",
-        r"もし[^。！？]{0,30}", r"만약[^.!?]{0,30}", r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
+        r"もし[^。！？]{0,30}", r"만약[^.!?]{0,30}", r"\b(?:not once|never once|not even once)\b[^.!?]{0,50}",
+        r"(?:品切れ|売り切れ|欠品)(?:し)?(?:ないで|ません(?:ように)?|させないで)",
+        r"\b(?:bhagwan|bhagavan|bhagvan|god|bhagwaan) (?:kare|kre)\b[^.!?|]{0,50}",
+        r"\b(?:kabhi )?(?:khatam|khatm|khali|out|stock out|gayab)(?: \w+)? (?:na|mat) (?:ho|hona|hoye)\b", r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
         r"(?:품절|매진|떨어지|없어지|단종)(?:되|돼)?(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까|ㄹ까)",
         r"(?:한\s*번도\s*)?(?:본|들은|간|겪은)\s*적(?:이|은)?\s*(?:없|한\s*번도)", r"한\s*번도\s*(?:없|못\s*봤)", r"(?:없으면|떨어지면)",
         r"(?:売り切れ|品切れ|なくな)(?:たら|ないで|ませんように|ないように|る前に)",
@@ -147,7 +152,8 @@ _KILLERS = {
     # "same here" replies: a report of its own that borrows the product from the post it answers
     "same": [
         r"\b(?:same|me too|here too|mine too|ditto|same here|same at|same story|same problem|same haal|same scene)\b",
-        r"\b(?:yahan|yaha|idhar|hamare|humare|mere|apne) (?:bhi|b)\b",
+        r"\b(?:yahan|yaha|idhar|hamare|humare|mere|apne) (?:bhi|b)\b", r"\b(?:yahi|same|wahi) (?:haal|hal)\b",
+        r"\bbhi yahi\b",
         r"여기도", r"저도", r"나도", r"우리\s*동네도", r"마찬가지", r"똑같",
         r"ここも", r"うちも", r"こっちも", r"同じく", r"私も", r"僕も", r"俺も",
     ],

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from restock_bot.retailers import Store
-from restock_bot.triage.text import fold, is_cjk, key, skeleton, spans, tokens
+from restock_bot.triage.chains import KNOWN_NICKNAMES
+from restock_bot.triage.text import fold, is_cjk, key, romanised_forms, skeleton, spans, tokens
 
 # Words that are ordinary words as well as store names: such a name counts only in a name-like position.
 ORDINARY_WORDS = frozenset(
@@ -110,6 +111,11 @@ def _address_places(address: str, city: str, state: str = "") -> set[str]:
         phrase = "".join(words)
         if phrase != city_key and not all(w in GENERIC_PLACE_WORDS for w in words):
             out.add(phrase)
+            for n in (1, 2):  # "Sarath City Capital Mall": "sarath city" names it too
+                for j in range(len(words) - n + 1):
+                    part = words[j:j + n]
+                    if not any(w in GENERIC_PLACE_WORDS for w in part) and len("".join(part)) >= 5:
+                        out.add("".join(part))
             if words[-1] in ("road", "rd", "marg", "street"):
                 out.add("".join(words[:-1]) + ("rd" if words[-1] == "road" else "road"))
     return {p for p in out if (len(p) >= 3 or is_cjk(p[:1])) and p not in skip}
@@ -166,7 +172,7 @@ class StoreIndex:
         self.stores.append(store)
         city = self._city_id(store.city)
         self.city_of.append(city)
-        for city_key in {key(store.city), *_place_variants(store.city)}:
+        for city_key in {key(store.city), *_place_variants(store.city), *romanised_forms(store.city)}:
             self._add(city_key, "city", city)
         if store.chain:
             ck = key(store.chain)
@@ -184,6 +190,9 @@ class StoreIndex:
             for k in _place_variants(place):
                 self._add(k, "place", i)
         self.locality_keys.update(_place_variants(store.locality))
+        for k in romanised_forms(store.locality):
+            self._add(k, "place", i)
+            self.locality_keys.add(k)
         for k in _address_places(store.address, store.city, store.state):
             self._add(k, "place", i)
         if not store.chain:  # "さくら 三茶": words of an alias beyond the shop's name say where it is
@@ -220,6 +229,8 @@ class StoreIndex:
         chain_names = {key(chain.name) for chain in self.chains}
         for c, chain in enumerate(self.chains):
             self._add(key(chain.name), "chain", c)
+            for nick in KNOWN_NICKNAMES.get(key(chain.name), ()):
+                self._add(key(nick), "chain", c)
             first = tokens(fold(chain.name))[:1]
             if first and len(first[0]) >= 4 and first[0] not in ORDINARY_WORDS and first[0] not in GENERIC_PLACE_WORDS:
                 self._add(first[0], "chain", c)  # "Lulu" of "Lulu Hypermarket"

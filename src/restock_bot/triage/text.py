@@ -130,6 +130,32 @@ def spans(words: list[str], offsets: list[int], max_ngram: int, max_cjk: int) ->
         i = run_end
 
 
+_KAKASI = None
+
+
+def romanised_forms(text: str) -> set[str]:
+    """Latin keys of a Japanese or Korean place name, as English place tags write it ("札幌" -> "sapporo",
+    "大阪" -> "osaka", "부산" -> "busan"), from pykakasi and hangul-romanize."""
+    global _KAKASI
+    folded = fold(text)
+    if not folded or not is_cjk(folded[:1]):
+        return set()
+    if _HANGUL.search(folded):
+        from hangul_romanize import Transliter
+        from hangul_romanize.rule import academic
+
+        latin = Transliter(academic).translit(folded)
+    else:
+        if _KAKASI is None:
+            import pykakasi
+
+            _KAKASI = pykakasi.kakasi()
+        latin = "".join(part["hepburn"] for part in _KAKASI.convert(folded))
+    plain = key(latin)
+    short = re.sub(r"(?<=o)u|(?<=o)o|(?<=u)u", "", plain)  # "toukyou" -> "tokyo", "oosaka" -> "osaka"
+    return {k for k in (plain, short) if len(k) >= 3 and k.isascii()}
+
+
 def is_cjk(token: str) -> bool:
     return bool(_CJK.match(token))
 

@@ -129,6 +129,9 @@ class Triage:
         if parent is not None and parent_stockout:
             kinds = {c.kind for c in reading.cues}
             if same_author:
+                fixed = [c for c in reading.cues if c.kind == "resolved"]
+                if fixed:
+                    return False, [f"the poster's update says it is fixed: '{fixed[0].text}'"]
                 return True, ["answers the bot's 'which store?' under the poster's own report"]
             if not reading.products and ("same" in kinds or self._absence(reading)[0]):
                 return True, ["a reply reporting the same stock-out ('same here') under another report"]
@@ -393,8 +396,11 @@ class Triage:
                                                                                              place_spans):
                 continue
             kept.append(h)
-        # A longer name or chain hides the shorter ones inside it ("이마트24" over "이마트").
+        # A longer name or chain hides the shorter ones inside it ("이마트24" over "이마트"), and a place
+        # word inside a chain's name is part of the name ("롯데" in "롯데마트").
         named = [h for h in kept if h.kind in ("name", "chain")]
+        kept = [h for h in kept if h.kind != "place" or not any(
+            o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named)]
         kept = [h for h in kept if not (h.kind in ("name", "chain") and any(
             o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named))]
         return kept

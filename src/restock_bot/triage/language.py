@@ -103,7 +103,8 @@ _KILLERS = {
     "resolved": [
         r"\b(?:back in stock|back on (?:the )?shel(?:f|ves)|restocked|re-stocked|replenished|finally (?:found|got|back"
         r"|in stock|available|restocked)|is back|are back|it'?s back|they'?re back|came back|now available|available now"
-        r"|thanks? (?:for|4) (?:the )?restock\w*|got it restocked|stocked (?:it )?again|back again)\b",
+        r"|thanks? (?:for|4) (?:the )?restock\w*|got it restocked|stocked (?:it )?again|back again|back now|now back"
+        r"|back on|restocked now)\b",
         r"\b(?:aa gaya|aa gya|aa gayi|aa gyi|wapas aa|waapas aa|phir se (?:aa|mil)|mil gaya|mil gya|mil gayi|mil gyi"
         r"|stock aa gaya|dobara aa)\b",
         r"\b(?:shelf|shelves|rack) (?:is |was |are |were )?(?:full|packed|loaded)\b",

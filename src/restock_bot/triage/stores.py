@@ -35,6 +35,8 @@ GENERIC_PLACE_WORDS = frozenset(
 _NUMBER_KANJI = str.maketrans("一二三四五六七八九", "123456789")
 # Branch suffixes: "…店", "…점", "… Branch" name the branch, the stem is how people say it.
 _BRANCH_SUFFIXES = ("駅前店", "駅店", "店", "역점", "점", "前", "몰", "branch", "outlet")
+_CJK_SUFFIX_CHARS = frozenset("駅前店町区市丁目号番점역동구로길층入口")
+_CJK_GENERIC = frozenset("駅前 本店 支店 店舗 ビル タワー モール センター マート ストア スーパー 입구 사거리 센터 빌딩 마트".split())
 _CJK_PLACE_SPLIT = re.compile(r"(?<=[都道府県市区町村구동시군읍면로길])")
 _POSTCODE = re.compile(r"\b\d{3}-?\d{3,4}\b")
 
@@ -72,7 +74,8 @@ def _cjk_halves(k: str) -> set[str]:
     """'삼성코엑스' -> '삼성', '코엑스': people name a compound place by either part."""
     if not is_cjk(k[:1]) or len(k) > 8:
         return set()
-    return {part for n in range(2, len(k) - 1) for part in (k[:n], k[n:]) if len(part) >= 2}
+    halves = {part for n in range(2, len(k) - 1) for part in (k[:n], k[n:]) if len(part) >= 2}
+    return {h for h in halves if h[0] not in _CJK_SUFFIX_CHARS and h not in _CJK_GENERIC}
 
 
 def _place_variants(text: str) -> set[str]:

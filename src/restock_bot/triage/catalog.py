@@ -93,6 +93,7 @@ class Catalogue:
         self.keys: dict[str, tuple[str, frozenset[str]]] = {}
         self.skeletons: dict[str, tuple[str, frozenset[str]]] = {}
         self.max_cjk = 2
+        self.key_length: dict[str, int] = {}
         by_alias: dict[str, set[str]] = {}
         brand_of_key: dict[str, str] = {}
         for p in products:
@@ -133,6 +134,7 @@ class Catalogue:
             self.max_cjk = max(self.max_cjk, len(k))
         elif k.isascii() and len(skeleton(k)) >= 3:
             self.skeletons.setdefault(skeleton(k), (brand, skus))
+            self.key_length.setdefault(skeleton(k), len(k))
 
     def find(self, words: list[str], offsets: list[int], romanised: bool = False) -> list[ProductMention]:
         """Product and brand names in a text's words (character offsets into its folded form)."""
@@ -142,8 +144,11 @@ class Catalogue:
             hit = self.keys.get(span)
             fuzzy = False
             if hit is None and len(span) >= 4 and span.isascii():
-                if romanised:
-                    hit = self.skeletons.get(skeleton(span))
+                if romanised and len(span) >= 5:
+                    skel = skeleton(span)
+                    hit = self.skeletons.get(skel)
+                    if hit is not None and abs(len(span) - self.key_length[skel]) > max(2, len(span) // 4):
+                        hit = None
                 if hit is None and span in single:
                     hit = self._near_brand(span) or self.flavour_words.get(span)
                 fuzzy = hit is not None

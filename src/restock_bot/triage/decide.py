@@ -33,6 +33,7 @@ _PRESENCE = re.compile(
     r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
     r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
 )
+_BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _HAD_TO = re.compile(r"had to|settle|walk|걸어|가세요|가서|갔더니|toh ")
 _LANDMARK_BEFORE = re.compile(r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $|ke (?:paas|saamne) $")
 _GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
@@ -176,7 +177,9 @@ class Triage:
         """'Sold out last week, today it was there': a later clause finds the product at the same store."""
         last = max(reading.clause_of(c.start) for c in absences)
         for m in _PRESENCE.finditer(reading.text.folded):
-            if reading.clause_of(m.start()) > last and not _HAD_TO.match(m.group()):
+            clause = reading.clause_of(m.start())
+            clause_text = reading.text.folded[reading.clauses[clause]:m.start()]
+            if clause > last and not _HAD_TO.match(m.group()) and not _BEFORE_NOW.search(clause_text):
                 cue = Cue("resolved", "", m.group(), m.start(), m.end())
                 if not self._contrast(reading, cue, absences):
                     return m.group()
@@ -185,14 +188,12 @@ class Triage:
     def _contrast(self, reading: Reading, found: Cue, absences: list[Cue]) -> bool:
         """'Found it at A, but B had none': the found and the missing are at two different stores."""
         hits = self._raw_store_hits(reading)
-        if any(h.kind != "place" for h in hits):
-            hits = [h for h in hits if h.kind != "place"]
         found_clause = reading.clause_of(found.start)
         found_at = {h.key for h in hits if reading.clause_of(h.start) == found_clause}
         for c in absences:
             clause = reading.clause_of(c.start)
             missing_at = {h.key for h in hits if reading.clause_of(h.start) == clause}
-            if clause != found_clause and missing_at and found_at and not (missing_at & found_at):
+            if clause != found_clause and found_at and missing_at - found_at:
                 return True
         return False
 
@@ -260,6 +261,9 @@ class Triage:
 
     def _most_specific(self, mentions: list[ProductMention]) -> str | None:
         named = [m for m in mentions if m.skus]
+        brands = {m.brand for m in mentions if not m.skus}
+        if brands:  # "Kamlo ... peri peri": a flavour of another brand of the catalogue is not this one
+            named = [m for m in named if any(self.catalogue.products[s].brand in brands for s in m.skus)]
         named = [m for m in named if not any(o is not m and o.start <= m.start and m.end <= o.end
                                              and (o.end - o.start) > (m.end - m.start) for o in named)]
         if not named:

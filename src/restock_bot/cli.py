@@ -16,7 +16,7 @@ from restock_bot.retailers import Store, StoreFileError, load_stores, matching_w
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Restock Bot: stock-out posts to restock tickets.")
 stores_app = typer.Typer(no_args_is_help=True, help="Load and check a retailer list (stores.csv).")
 app.add_typer(stores_app, name="stores")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def read_posts_file(path: Path) -> list[Post]:
@@ -76,7 +76,7 @@ def stores_validate(
         raise typer.Exit(2) from exc
     for p in problems + matching_warnings(stores):
         colour = "red" if p.severity == "error" else "yellow"
-        err.print(f"[{colour}]{file}:{p}[/]")
+        err.print(f"[{colour}]{file}: {p}[/]")
     errors = len(problems)
     typer.echo(f"{len(stores)} stores ok, {errors} line(s) with errors")
     if errors:

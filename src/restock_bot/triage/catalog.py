@@ -100,7 +100,7 @@ class Catalogue:
             for alias in (p.brand, *p.brand_aliases):
                 if alias.startswith("#"):
                     self.hashtags.add(key(alias))
-                if "_" in alias:
+                if alias.startswith("@") or ("_" in alias and " " not in alias):
                     self.handles.add(alias.casefold().lstrip("@"))
                 brand_of_key.setdefault(key(alias), p.brand)
             names = {p.name, _without_size(p.name), *p.aliases}

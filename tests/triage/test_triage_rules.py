@@ -1,0 +1,112 @@
+"""The rules a careful reader follows, one story each, on posts written for these tests."""
+
+from __future__ import annotations
+
+from restock_bot.triage.decide import Triage
+from restock_bot.triage.decision import Action
+from tests.triage.conftest import make_post
+
+
+def test_full_store_name_and_flavour_open_a_ticket(triage: Triage) -> None:
+    d = triage.decide(make_post("DMart Powai has no Nibbo cheesy jalapeno since Monday 😤"))
+    assert (d.action, d.store_id, d.sku) == (Action.TICKET, "MUM-0001", "NBO-CHEESE-30")
+    assert any("absence" in r for r in d.reasons)
+
+
+def test_chain_with_locality_finds_the_branch(triage: Triage) -> None:
+    d = triage.decide(make_post("no nibbo masala at dmart in wakad again"))
+    assert (d.action, d.store_id, d.sku) == (Action.TICKET, "PUN-0002", "NBO-MASALA-30")
+
+
+def test_chain_alone_in_a_city_of_many_branches_asks_which_store(triage: Triage) -> None:
+    d = triage.decide(make_post("Nibbo sold out at DMart. every time!!", place="Mumbai, India"))
+    assert d.action is Action.CLARIFY and d.store_id is None
+    assert len(d.candidates) >= 2 and all(c.store_id.startswith("MUM-") for c in d.candidates)
+
+
+def test_geo_point_near_one_branch_picks_it(triage: Triage) -> None:
+    d = triage.decide(make_post("DMart me Nibbo khatam 😑", geo={"lat": 19.1199, "lon": 72.9070}))
+    assert (d.action, d.store_id) == (Action.TICKET, "MUM-0001")
+    assert d.candidates[0].distance_km is not None and d.candidates[0].distance_km < 1
+
+
+def test_independent_name_in_several_cities_needs_the_city(triage: Triage) -> None:
+    unsure = triage.decide(make_post("Shree Ganesh Stores me Nibbo nahi mila"))
+    assert unsure.action is Action.CLARIFY
+    sure = triage.decide(make_post("Shree Ganesh Stores me Nibbo nahi mila", place="Pune, India"))
+    assert (sure.action, sure.store_id) == (Action.TICKET, "PUN-0017")
+
+
+def test_reply_to_which_store_completes_the_report(triage: Triage) -> None:
+    original = make_post("Nibbo masala nahi mila DMart me 😭", post_id="10", author="asha", place="Mumbai, India")
+    first = triage.decide(original)
+    assert first.action is Action.CLARIFY
+    reply = make_post("Powai wala", post_id="11", author="asha", in_reply_to="10")
+    d = triage.decide(reply, original)
+    assert (d.action, d.store_id, d.sku, d.resolves) == (Action.TICKET, "MUM-0001", "NBO-MASALA-30", "10")
+
+
+def test_same_here_reply_borrows_the_product_not_the_store(triage: Triage) -> None:
+    original = make_post("No Nibbo cheesy jalapeno at DMart Powai", post_id="20", author="asha")
+    reply = make_post("same at DMart Wakad", post_id="21", author="ravi", in_reply_to="20")
+    d = triage.decide(reply, original)
+    assert (d.action, d.store_id, d.sku, d.resolves) == (Action.TICKET, "PUN-0002", "NBO-CHEESE-30", None)
+
+
+def test_found_at_one_store_missing_at_another_reports_the_other(triage: Triage) -> None:
+    d = triage.decide(make_post("got Nibbo at DMart Wakad finally, but DMart Baner had none"))
+    assert (d.action, d.store_id) == (Action.TICKET, "PUN-0004")
+
+
+def test_ordinary_word_is_not_a_chain_name(triage: Triage) -> None:
+    d = triage.decide(make_post("no more nibbo anywhere near my house, sold out everywhere"))
+    assert d.action is Action.CLARIFY and d.candidates == ()
+    assert "no known store or chain named" in d.reasons
+
+
+def test_brand_account_and_retweets_are_not_reports(triage: Triage) -> None:
+    promo = triage.decide(make_post("Can't find Nibbo? Tell us where #FindMyNibbo", author="NibboSnacks"))
+    retweet = triage.decide(make_post("RT @NibboSnacks: Can't find Nibbo at your store? Tell us where!"))
+    assert promo.action is Action.IGNORE and retweet.action is Action.IGNORE
+
+
+def test_sold_out_in_an_app_is_not_a_store_stockout(triage: Triage) -> None:
+    d = triage.decide(make_post("Nibbo masala sold out on Blinkit again, 10 min delivery my foot"))
+    assert d.action is Action.IGNORE
+    assert any("online" in r for r in d.reasons)
+
+
+def test_hypothetical_and_fixed_are_not_reports(triage: Triage) -> None:
+    for text in ("hope DMart Powai never runs out of Nibbo during the match",
+                 "DMart Powai had no Nibbo last week but it's back now 🙌",
+                 "Nibbo masala tastes stale lately, packet half empty"):
+        assert triage.decide(make_post(text)).action is Action.IGNORE, text
+
+
+def test_another_brands_stockout_is_not_ours(triage: Triage) -> None:
+    d = triage.decide(make_post("Kurkure nahi mila DMart Wakad me, Nibbo toh bhara pada hai"))
+    assert d.action is Action.IGNORE
+
+
+def test_brand_only_gives_no_sku_and_two_flavours_give_none(triage: Triage) -> None:
+    brand = triage.decide(make_post("DMart Powai has zero Nibbo"))
+    assert (brand.action, brand.sku, brand.brand) == (Action.TICKET, None, "Nibbo")
+    two = triage.decide(make_post("DMart Powai has no Nibbo masala and no cheesy jalapeno"))
+    assert two.sku is None
+
+
+def test_hindi_in_devanagari_meets_latin_store_names(triage: Triage) -> None:
+    d = triage.decide(make_post("डीमार्ट पवई में निब्बो मसाला नहीं मिला"))
+    assert d.stockout and d.language == "hi"
+    assert (d.action, d.store_id, d.sku) == (Action.TICKET, "MUM-0001", "NBO-MASALA-30")
+
+
+def test_empty_and_spam_posts_are_ignored(triage: Triage) -> None:
+    for text in ("", "🔥🔥🔥", "@NibboSnacks", "https://t.co/abc"):
+        assert triage.decide(make_post(text)).action is Action.IGNORE
+
+
+def test_explain_carries_reasons_and_candidates(triage: Triage) -> None:
+    out = triage.decide(make_post("Nibbo nahi mila DMart me", place="Mumbai, India")).explain()
+    assert out["action"] == "clarify" and out["language"] == "hi-Latn"
+    assert out["reasons"] and out["candidates"] and {"store_id", "label", "score"} <= set(out["candidates"][0])

@@ -84,7 +84,7 @@ def test_hypothetical_and_fixed_are_not_reports(triage: Triage) -> None:
 
 
 def test_another_brands_stockout_is_not_ours(triage: Triage) -> None:
-    d = triage.decide(make_post("Kurkure nahi mila DMart Wakad me, Nibbo toh bhara pada hai"))
+    d = triage.decide(make_post("Crunchex nahi mila DMart Wakad me, Nibbo toh bhara pada hai"))
     assert d.action is Action.IGNORE
 
 

@@ -114,7 +114,7 @@ class Catalogue:
         self.flavour_words = self._flavour_words(products)
 
     def _flavour_words(self, products: list[Product]) -> dict[str, tuple[str, frozenset[str]]]:
-        """Single Latin words that name one product of a brand ("tomato" in "Munchu tomato")."""
+        """Single Latin words that name one product of a brand ("tomato" in "Nibbo tomato")."""
         brand_words = {w for p in products for a in (p.brand, *p.brand_aliases) for w in tokens(fold(a))}
         owners: dict[tuple[str, str], set[str]] = {}
         for p in products:
@@ -157,7 +157,7 @@ class Catalogue:
         return found
 
     def _near_brand(self, word: str) -> tuple[str, frozenset[str]] | None:
-        """A misspelt brand name ("munchuu", "mucnhu") by edit similarity; never a shorter word."""
+        """A misspelt brand name ("nibboo", "nibob") by edit similarity; never a shorter word."""
         for brand in self.brands:
             bk = key(brand)
             if len(bk) >= 4 and len(word) >= len(bk) and fuzz.ratio(word, bk) >= 80 and word[0] == bk[0]:
@@ -165,7 +165,7 @@ class Catalogue:
         return None
 
     def distinctive(self, mention: ProductMention) -> bool:
-        """The words are a product's own name ("Masala Munch" of "Munchu Masala Munch 30g"), which says the
+        """The words are a product's own name ("Chatpata Masala" of "Nibbo Chatpata Masala 30g"), which says the
         brand as surely as the brand name does."""
         for sku in mention.skus:
             p = self.products[sku]
@@ -182,5 +182,5 @@ class Catalogue:
 
 
 def _without_size(name: str) -> str:
-    """'Munchu Masala Munch 30g' -> 'Munchu Masala Munch'."""
+    """'Nibbo Chatpata Masala 30g' -> 'Nibbo Chatpata Masala'."""
     return re.sub(r"\s*\d+\s*(?:g|gm|gms|kg|ml|l|ltr)\b\s*$", "", name, flags=re.IGNORECASE)

@@ -49,6 +49,7 @@ class Reading:
     products: list[ProductMention]
     cues: list[Cue]
     clauses: list[int] = field(default_factory=list)  # start offset of each clause in the folded text
+    store_hits: list[Hit] | None = None  # found once, on first use
 
     def clause_of(self, offset: int) -> int:
         """The index of the clause holding `offset`."""
@@ -203,7 +204,7 @@ class Triage:
 
     def _absence_cues(self, reading: Reading) -> list[Cue]:
         """Absence cues not inside a hypothetical, and not in a clause about something else while the
-        product itself is said to be there ("Kurkure khatam, Munchu hai")."""
+        product itself is said to be there ("Crunchex khatam, Nibbo hai")."""
         objects = [c for c in reading.cues if c.kind == "other_object"]
         cues = [c for c in reading.cues if c.kind == "absence"
                 and not _inside(c, reading.cues, ("hypothetical", "other_object"))
@@ -277,7 +278,7 @@ class Triage:
         fits = [sku for sku in union if all(sku in m.skus or m.alias in self._product_words(sku) for m in named)]
         if len(fits) == 1:
             return fits[0]
-        # A pack of another product ("Masala Munch Family Pack" of "Masala Munch") is the more specific one.
+        # A pack of another product ("Chatpata Masala Family Pack" of "Chatpata Masala") is the more specific one.
         variants = [a for a in union if all(b == a or self._is_variant(a, b) for b in union)]
         return variants[0] if len(variants) == 1 else None
 
@@ -387,6 +388,11 @@ class Triage:
         return self._in_absence_clauses(reading, self._filtered_hits(reading, original))
 
     def _filtered_hits(self, reading: Reading, original: str) -> list[Hit]:
+        if reading.store_hits is None:
+            reading.store_hits = self._find_store_hits(reading, original)
+        return reading.store_hits
+
+    def _find_store_hits(self, reading: Reading, original: str) -> list[Hit]:
         text = reading.text
         product_spans = [(m.start, m.end) for m in reading.products if not m.fuzzy]
         hits = [h for h in self.index.find(text.words, text.offsets, _romanised(original))
@@ -469,7 +475,7 @@ def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
 
 
 def _after_other_brand(text: PostText, mention: ProductMention) -> bool:
-    """'Kurkure masala munch': a capitalised word of no known brand right before the product's name."""
+    """'Crunchex chatpata masala': a capitalised word of no known brand right before the product's name."""
     before = text.folded[:mention.start].split()
     if not before:
         return False
@@ -490,7 +496,7 @@ _AFTER_PRODUCT = re.compile(r"(?: (?:is|was|are|were|has|have|gone|totally|compl
 
 
 def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue]:
-    """'no Munchu', 'zero cheese chilli': a 'no' right before a product name is an absence cue."""
+    """'no Nibbo', 'zero cheesy jalapeno': a 'no' right before a product name is an absence cue."""
     cues = []
     for p in products:
         after = _AFTER_PRODUCT.match(text.folded, p.end)

@@ -182,32 +182,54 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
 # "can't find my keys": an absence whose object is plainly not a product.
 _OTHER_OBJECT_PATTERNS = [
     r"\b(?:cant|cannot|couldnt|could not|didnt|unable to|not able to|trying to|try to|looking for|searching for)"
-    r" (?:find |locate |see )?(?:my|our|his|her|their|your|the|a|an)? ?(?:munchu |brand )?(?:keys?|song|ad|ads|video|"
+    r" (?:find |locate |see )?(?:my|our|his|her|their|your|the|a|an)? ?(?:\w+ )?(?:keys?|song|ad|ads|video|"
     r"link|jingle|commercial|poster|billboard|stall|tweet|post|reel|wallet|phone|car|bike|scooter|parking|way|exit|friends?|mom"
     r"|dad|kids?|son|daughter|wife|husband|charger|umbrella|bag|purse|glasses|spot|entrance|lift|toilet|washroom"
-    r"|restroom|atm|counter|trolley|cart)\b"
-    r"|\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b"
-    r"|\b(?:parking|jagah|seat|trolley|chabi|chaabi) (?:hi |bhi )?" + NEG_HI + r"\b"
-    r"|\b(?:in the house|at home|in my (?:bag|room|car|drawer)|ghar (?:me|mein|pe))\b"
-    r"|(?:열쇠|키를|지갑|폰을|핸드폰|차를|주차|친구를|엄마를|출구)"
-    r"|(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘)(?:が|を)"
+    r"|restroom|atm|counter|trolley|cart)\b",
+    r"\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b",
+    r"\b(?:parking|jagah|seat|trolley|chabi|chaabi) (?:hi |bhi )?" + NEG_HI + r"\b",
+    r"\b(?:in the house|at home|in my (?:bag|room|car|drawer)|ghar (?:me|mein|pe))\b",
+    r"(?:열쇠|키를|지갑|폰을|핸드폰|차를|주차|친구를|엄마를|출구)",
+    r"(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘)(?:が|を)",
 ]
 
 
+_HANGUL_CHAR = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+_JAPANESE_CHAR = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
-ABSENCE = {lang: _compile(p) for lang, p in _ABSENCE.items()}
-KILLERS = {kind: _compile(p) for kind, p in _KILLERS.items()}
-_OTHER_OBJECT = _compile(_OTHER_OBJECT_PATTERNS)
+
+def _script(pattern: str) -> str:
+    if _HANGUL_CHAR.search(pattern):
+        return "hangul"
+    return "japanese" if _JAPANESE_CHAR.search(pattern) else "latin"
+
+
+def _by_script(kind: str, lang: str, patterns: list[str]) -> list[tuple[str, str, str, re.Pattern[str]]]:
+    """One compiled alternation per script, so a post only runs the patterns of the scripts it has."""
+    groups: dict[str, list[str]] = {}
+    for p in patterns:
+        groups.setdefault(_script(p), []).append(p)
+    return [(kind, lang, script, _compile(ps)) for script, ps in groups.items()]
+
+
+_PATTERNS = [
+    *(entry for lang, ps in _ABSENCE.items() for entry in _by_script("absence", lang, ps)),
+    *(entry for kind, ps in _KILLERS.items() for entry in _by_script(kind, "", ps)),
+    *_by_script("other_object", "", _OTHER_OBJECT_PATTERNS),
+]
 
 
 def find_cues(folded: str) -> list[Cue]:
     """Every absence and killer cue in a post's folded text, in order of position."""
+    present = {"latin"} if re.search(r"[a-z]", folded) else set()
+    if _HANGUL_CHAR.search(folded):
+        present.add("hangul")
+    if _JAPANESE_CHAR.search(folded):
+        present.add("japanese")
     cues: list[Cue] = []
-    for lang, pattern in ABSENCE.items():
-        cues.extend(Cue("absence", lang, m.group(), m.start(), m.end()) for m in pattern.finditer(folded))
-    for kind, pattern in KILLERS.items():
-        cues.extend(Cue(kind, "", m.group(), m.start(), m.end()) for m in pattern.finditer(folded))
-    cues.extend(Cue("other_object", "", m.group(), m.start(), m.end()) for m in _OTHER_OBJECT.finditer(folded))
+    for kind, lang, script, pattern in _PATTERNS:
+        if script in present:
+            cues.extend(Cue(kind, lang, m.group(), m.start(), m.end()) for m in pattern.finditer(folded))
     return sorted(cues, key=lambda c: c.start)
 
 

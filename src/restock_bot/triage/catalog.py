@@ -93,6 +93,8 @@ class Catalogue:
         self.keys: dict[str, tuple[str, frozenset[str]]] = {}
         self.skeletons: dict[str, tuple[str, frozenset[str]]] = {}
         self.max_cjk = 2
+        self.vocab: set[str] = set()
+        self.starts: set[str] = set()
         self.key_length: dict[str, int] = {}
         by_alias: dict[str, set[str]] = {}
         brand_of_key: dict[str, str] = {}
@@ -104,6 +106,8 @@ class Catalogue:
                     self.handles.add(alias.casefold().lstrip("@"))
                 brand_of_key.setdefault(key(alias), p.brand)
             names = {p.name, _without_size(p.name), *p.aliases}
+            for text in (*names, p.brand, *p.brand_aliases):
+                self.vocab.update(w for w in tokens(fold(text)) if not is_cjk(w))
             for alias in names:
                 k = key(alias)
                 by_alias.setdefault(k, set()).add(p.sku)
@@ -132,6 +136,7 @@ class Catalogue:
         self.keys[k] = (brand, skus)
         if is_cjk(k[0]) or is_cjk(k[-1]):
             self.max_cjk = max(self.max_cjk, len(k))
+            self.starts.add(k[:2])
         elif k.isascii() and len(skeleton(k)) >= 3:
             self.skeletons.setdefault(skeleton(k), (brand, skus))
             self.key_length.setdefault(skeleton(k), len(k))
@@ -140,7 +145,8 @@ class Catalogue:
         """Product and brand names in a text's words (character offsets into its folded form)."""
         found: list[ProductMention] = []
         single = set(words)
-        for span, start, end in spans(words, offsets, self.MAX_NGRAM, self.max_cjk):
+        vocab = None if romanised else self.vocab
+        for span, start, end in spans(words, offsets, self.MAX_NGRAM, self.max_cjk, vocab, self.starts):
             hit = self.keys.get(span)
             fuzzy = False
             if hit is None and len(span) >= 4 and span.isascii():

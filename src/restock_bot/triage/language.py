@@ -171,12 +171,10 @@ class Cue:
     end: int
 
 
-_LATIN_BOUNDARY = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
-
-
 def _compile(patterns: list[str]) -> re.Pattern[str]:
-    """One alternation; `\\b` means a Latin word boundary (so "amazonで" still ends the word "amazon")."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns).replace(r"\b", _LATIN_BOUNDARY))
+    """One alternation. `\\b` is Python's word boundary: `text.read_text` puts a space between Latin and
+    CJK letters, so "amazonで" still ends the word "amazon"."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 # "can't find my keys": an absence whose object is plainly not a product.

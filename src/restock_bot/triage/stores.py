@@ -141,7 +141,9 @@ class StoreIndex:
         self.skeletons: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self.max_cjk_key = 2
         self.locality_keys: set[str] = set()
-        self.loose: dict[str, set[int]] = defaultdict(set)  # short chain names as Hindi spells them  # keys that are some store's locality (to tell an unlisted branch)
+        self.loose: dict[str, set[int]] = defaultdict(set)  # short chain names as Hindi spells them
+        self.vocab: set[str] = set()  # Latin words that keys are made of (n-grams grow only over these)
+        self.starts: set[str] = set()  # first two characters of CJK keys  # keys that are some store's locality (to tell an unlisted branch)
 
     # -- building ---------------------------------------------------------------------------------
     @classmethod
@@ -158,6 +160,7 @@ class StoreIndex:
         self.keys[k][kind].add(ident)
         if is_cjk(k[-1]) or is_cjk(k[0]):
             self.max_cjk_key = max(self.max_cjk_key, len(k))
+            self.starts.add(k[:2])
         elif kind in ("name", "chain", "place", "city") and k.isascii() and len(skeleton(k)) >= 3:
             self.skeletons[skeleton(k)][kind].add(ident)
         elif kind == "chain" and k.isascii() and len(k) >= 3:
@@ -172,10 +175,13 @@ class StoreIndex:
 
     def _add_store(self, store: Store) -> None:
         i = len(self.stores)
+        for text in (store.name, store.chain, store.handle, store.locality, store.address, store.city, *store.aliases):
+            self.vocab.update(w for w in tokens(fold(text)) if not is_cjk(w))
         self.stores.append(store)
         city = self._city_id(store.city)
         self.city_of.append(city)
-        for city_key in {key(store.city), *_place_variants(store.city), *romanised_forms(store.city)}:
+        city_variants = {key(store.city), *_place_variants(store.city)}
+        for city_key in city_variants | {r for v in city_variants for r in romanised_forms(v)}:
             self._add(city_key, "city", city)
         if store.chain:
             ck = key(store.chain)
@@ -193,7 +199,7 @@ class StoreIndex:
             for k in _place_variants(place):
                 self._add(k, "place", i)
         self.locality_keys.update(_place_variants(store.locality))
-        for k in romanised_forms(store.locality):
+        for k in {r for v in _place_variants(store.locality) for r in romanised_forms(v)}:
             self._add(k, "place", i)
             self.locality_keys.add(k)
         for k in _address_places(store.address, store.city, store.state):
@@ -234,6 +240,7 @@ class StoreIndex:
             self._add(key(chain.name), "chain", c)
             for nick in KNOWN_NICKNAMES.get(key(chain.name), ()):
                 self._add(key(nick), "chain", c)
+                self.vocab.update(w for w in tokens(fold(nick)) if not is_cjk(w))
             first = tokens(fold(chain.name))[:1]
             if first and len(first[0]) >= 4 and first[0] not in ORDINARY_WORDS and first[0] not in GENERIC_PLACE_WORDS:
                 self._add(first[0], "chain", c)  # "Lulu" of "Lulu Hypermarket"
@@ -283,7 +290,8 @@ class StoreIndex:
         transliterated from another script (`romanised`) also match by consonant skeleton."""
         hits: list[Hit] = []
         keys = self.keys
-        for span, start, end in spans(words, offsets, self.MAX_NGRAM, self.max_cjk_key):
+        vocab = None if romanised else self.vocab
+        for span, start, end in spans(words, offsets, self.MAX_NGRAM, self.max_cjk_key, vocab, self.starts):
             found = keys.get(span)
             if found:
                 for kind, ids in found.items():

@@ -22,6 +22,10 @@ _DIACRITICS = str.maketrans({"ṃ": "n", "ṁ": "n", "ṅ": "n", "ñ": "n", "ṇ
                              "ś": "sh", "ṣ": "sh"})
 # English loan vowels (ऑ in "ऑनलाइन", ॉ in "स्टॉक") that the transliteration scheme lacks.
 _CANDRA = str.maketrans({"ॉ": "ो", "ऑ": "ओ", "ॅ": "े", "ऍ": "ए"})
+# Between a Latin letter or digit and a CJK letter: a seam where a word boundary belongs.
+_SCRIPT_SEAM = re.compile(
+    r"(?<=[a-z0-9])(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3])|(?<=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3])(?=[a-z0-9])"
+)
 _SPACES = re.compile(r"[ \t\u3000]+")
 _SCRIPT_SPLIT = re.compile(
     r"[a-z0-9]+"                          # Latin words and numbers
@@ -95,20 +99,25 @@ def skeleton(word: str) -> str:
     return "".join(out)
 
 
-def spans(words: list[str], offsets: list[int], max_ngram: int, max_cjk: int) -> Iterator[tuple[str, int, int]]:
+def spans(words: list[str], offsets: list[int], max_ngram: int, max_cjk: int,
+          vocab: set[str] | None = None, starts: set[str] | None = None) -> Iterator[tuple[str, int, int]]:
     """Every candidate key of a text: Latin word n-grams joined without spaces, and substrings of runs of
     CJK words joined without spaces (also glued to a Latin word or number before or after them: "GS25" +
-    "역삼역점", "이마트" + "24"). Yields (key, start, end) as character offsets in the folded text."""
+    "역삼역점", "이마트" + "24"). Yields (key, start, end) as character offsets in the folded text.
+    With `vocab` (the Latin words keys are made of) an n-gram grows only over known words; with `starts`
+    (the first two characters of CJK keys) a CJK substring is tried only where a key could begin."""
     n_words = len(words)
     i = 0
     while i < n_words:
         if not is_cjk(words[i]):
             joined = ""
             for j in range(i, min(n_words, i + max_ngram)):
-                if is_cjk(words[j]):
+                if is_cjk(words[j]) or (j > i and vocab is not None and words[j] not in vocab):
                     break
                 joined += words[j]
                 yield joined, offsets[i], offsets[j] + len(words[j])
+                if vocab is not None and words[i] not in vocab:
+                    break
             i += 1
             continue
         run_end = i
@@ -118,6 +127,8 @@ def spans(words: list[str], offsets: list[int], max_ngram: int, max_cjk: int) ->
             run_end += 1
         run = "".join(words[i:run_end])
         for a in range(len(run)):
+            if starts is not None and run[a:a + 2] not in starts:
+                continue
             for b in range(a + 2, min(len(run), a + max_cjk) + 1):
                 yield run[a:b], where[a], where[b - 1] + 1
         if i and not is_cjk(words[i - 1]):
@@ -195,7 +206,7 @@ def read_text(original: str) -> PostText:
     without_urls = _URL.sub(" ", nfkc)
     mentions = [m.casefold() for m in re.findall(r"@(\w+)", without_urls)]
     hashtags = [h.casefold() for h in re.findall(r"#(\w+)", without_urls)]
-    folded = squeeze(fold(without_urls))
+    folded = _SCRIPT_SEAM.sub(" ", squeeze(fold(without_urls)))
     words, offsets = words_at(folded)
     return PostText(original=original or "", folded=folded, words=words, offsets=offsets,
                     mentions=mentions, hashtags=hashtags, script=script_of(nfkc))

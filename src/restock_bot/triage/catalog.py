@@ -88,6 +88,7 @@ class Catalogue:
     def __init__(self, products: list[Product]) -> None:
         self.products = {p.sku: p for p in products}
         self.brands = sorted({p.brand for p in products})
+        self.brand_keys = [key(b) for b in self.brands]
         self.handles: set[str] = set()
         self.hashtags: set[str] = set()
         self.keys: dict[str, tuple[str, frozenset[str]]] = {}
@@ -164,10 +165,9 @@ class Catalogue:
 
     def _near_brand(self, word: str) -> tuple[str, frozenset[str]] | None:
         """A misspelt brand name ("nibboo", "nibob") by edit similarity; never a shorter word."""
-        for brand in self.brands:
-            bk = key(brand)
+        for bk in self.brand_keys:
             if len(bk) >= 4 and len(word) >= len(bk) and fuzz.ratio(word, bk) >= 80 and word[0] == bk[0]:
-                return brand, frozenset()
+                return self.brands[self.brand_keys.index(bk)], frozenset()
         return None
 
     def distinctive(self, mention: ProductMention) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from restock_bot.post import Post
+from restock_bot.post import GeoPoint, Post
 from restock_bot.retailers import Store, load_stores
 from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _without_size, load_products
 from restock_bot.triage.decision import Action, Candidate, Decision
@@ -93,7 +93,7 @@ class Triage:
             {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags)
 
     def _alias_has_brand(self, mention: ProductMention) -> bool:
-        return any(key(b) in mention.alias for b in self.catalogue.brands)
+        return any(b in mention.alias for b in self.catalogue.brand_keys)
 
     # -- deciding ---------------------------------------------------------------------------------
     def decide(self, post: Post, parent: Post | None = None) -> Decision:
@@ -329,60 +329,58 @@ class Triage:
             if geo is None and post.geo is not None:
                 geo = post.geo
         if named:
-            cands = set(named)
+            pool = _Pool(index, stores=set(named))
             reasons.append("store name(s) " + ", ".join(sorted(set(named.values()))))
         elif chains:
-            cands = {i for c in chains for i in index.branches_of(c)}
-            reasons.append(f"chain {', '.join(index.chains[c].name for c in chains)}: {len(cands)} branches")
+            pool = _Pool(index, chains=set(chains))
+            reasons.append(f"chain {', '.join(index.chains[c].name for c in chains)}: {pool.size()} branches")
         else:
             reasons.append("no known store or chain named")
             return None, [], reasons
-        score = {i: 1.0 for i in cands}
-        for i in cands:
-            if i in named:
-                score[i] += len(named[i]) / 10
+
+        def candidates() -> list[Candidate]:
+            return self._candidates(pool.sample(geo), named, geo)
 
         # Localities, branch names, landmarks named in the text.
-        in_text = {i: ks for i, ks in places.items() if i in cands}
+        in_text = {i: ks for i, ks in places.items() if pool.has(i)}
         if in_text:
             best = max(len("".join(ks)) for ks in in_text.values())
-            cands = {i for i, ks in in_text.items() if len("".join(ks)) == best}
+            pool = _Pool(index, stores={i for i, ks in in_text.items() if len("".join(ks)) == best})
             reasons.append("place(s) " + ", ".join(sorted({k for ks in in_text.values() for k in ks})))
-        elif exact_places and not named and self._names_other_branch(exact_places, cands):
+        elif exact_places and not named and any(index.city_of[i] in pool.cities() for i in exact_places):
             reasons.append("the place named has no branch of this chain: not in the list")
-            return None, self._candidates(cands, score, geo), reasons
+            return None, candidates(), reasons
 
         # The city, from the text or the place tag.
         for source, city_ids in (("text", cities), ("place tag", place_tag_cities)):
-            if not city_ids or len(cands) <= 1:
+            if not city_ids or pool.size() <= 1:
                 continue
-            in_city = {i for i in cands if index.city_of[i] in city_ids}
+            in_city = pool.in_cities(city_ids)
             if in_city:
-                cands = in_city
+                pool = _Pool(index, stores=in_city)
                 reasons.append(f"city from the {source}: {', '.join(index.cities[c] for c in city_ids)}")
             elif source == "text" and not named:
                 reasons.append("no branch in the city named")
-                return None, self._candidates(cands, score, geo), reasons
-        if len(cands) > 1 and place_tag_places:
-            tagged = {i: len("".join(place_tag_places[i])) for i in cands if i in place_tag_places}
+                return None, candidates(), reasons
+        if pool.size() > 1 and place_tag_places:
+            tagged = {i: len("".join(ks)) for i, ks in place_tag_places.items() if pool.has(i)}
             if tagged:
                 best = max(tagged.values())
-                cands = {i for i, n in tagged.items() if n == best}
+                pool = _Pool(index, stores={i for i, n in tagged.items() if n == best})
                 reasons.append("place tag narrows to " + ", ".join(sorted({k for i in tagged for k in place_tag_places[i]})))
 
         # A geo point near exactly one of what is left.
-        if len(cands) > 1 and geo is not None:
-            picked, why = self._nearest(cands, geo.lat, geo.lon)
+        if pool.size() > 1 and geo is not None:
+            picked, why = self._nearest(pool.near(geo.lat, geo.lon), geo.lat, geo.lon)
             reasons.append(why)
             if picked is not None:
-                cands = {picked}
-        candidates = self._candidates(cands, score, geo)
-        if len(cands) == 1:
-            store = index.stores[next(iter(cands))]
+                pool = _Pool(index, stores={picked})
+        if pool.size() == 1:
+            store = index.stores[next(iter(pool.sample(None)))]
             reasons.append(f"one store left: {store.store_id} {store.label}")
-            return store.store_id, candidates, reasons
-        reasons.append(f"{len(cands)} stores fit: ask which one")
-        return None, candidates, reasons
+            return store.store_id, candidates(), reasons
+        reasons.append(f"{pool.size()} stores fit: ask which one")
+        return None, candidates(), reasons
 
     def _store_hits(self, reading: Reading, original: str) -> list[Hit]:
         return self._in_absence_clauses(reading, self._filtered_hits(reading, original))
@@ -439,11 +437,6 @@ class Triage:
         pattern = re.compile(r"(?<![A-Za-z])" + re.escape(word) + r"(?![a-z])")
         return bool(pattern.search(original)) and not original.isupper()
 
-    def _names_other_branch(self, places: set[int], cands: set[int]) -> bool:
-        """The text names a locality of the candidates' city where none of them is (an unlisted branch)."""
-        cities = {self.index.city_of[i] for i in cands}
-        return any(self.index.city_of[i] in cities for i in places)
-
     def _nearest(self, cands: set[int], lat: float, lon: float) -> tuple[int | None, str]:
         dists = sorted((d, i) for i in cands if (d := self.index.distance_km(i, lat, lon)) is not None)
         if not dists:
@@ -457,15 +450,15 @@ class Triage:
                 return None, f"geo point about equally near two branches ({d1:.2f} km, {d2:.2f} km)"
         return first, f"geo point {d1:.2f} km from {self.index.stores[first].store_id}, the nearest branch"
 
-    def _candidates(self, cands: set[int], score: dict[int, float], geo: object) -> list[Candidate]:
+    def _candidates(self, stores: list[int], named: dict[int, str], geo: GeoPoint | None) -> list[Candidate]:
+        """The likely stores to list in a 'which store?' reply, nearest first when there is a geo point."""
         out = []
-        for i in cands:
-            dist = None
-            if geo is not None:
-                dist = self.index.distance_km(i, geo.lat, geo.lon)  # type: ignore[attr-defined]
-            out.append(Candidate(self.index.stores[i].store_id, self.index.stores[i].label,
-                                 score.get(i, 1.0), "", dist))
-        out.sort(key=lambda c: (c.distance_km if c.distance_km is not None else 0.0, -c.score))
+        for i in stores:
+            dist = self.index.distance_km(i, geo.lat, geo.lon) if geo is not None else None
+            store = self.index.stores[i]
+            score = 1.0 + len(named.get(i, "")) / 10
+            out.append(Candidate(store.store_id, store.label, score, "", dist))
+        out.sort(key=lambda c: (c.distance_km if c.distance_km is not None else 0.0, -c.score, c.store_id))
         return out[:5]
 
 
@@ -508,3 +501,46 @@ def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue
                 cues.append(Cue("absence", "en", text.folded[m.start():p.end], m.start(), p.end))
                 break
     return cues
+
+
+class _Pool:
+    """The stores still in the running: a small explicit set, or (before any narrowing) every branch of the
+    chains named, kept implicit so a chain of 10,000 branches costs nothing until a place narrows it."""
+
+    SAMPLE = 50
+
+    def __init__(self, index: StoreIndex, *, stores: set[int] | None = None, chains: set[int] | None = None):
+        self.index = index
+        self.stores = stores
+        self.chains = chains or set()
+
+    def has(self, i: int) -> bool:
+        return i in self.stores if self.stores is not None else self.index.chain_of[i] in self.chains
+
+    def size(self) -> int:
+        if self.stores is not None:
+            return len(self.stores)
+        return sum(len(self.index.branches_of(c)) for c in self.chains)
+
+    def cities(self) -> set[int]:
+        if self.stores is not None:
+            return {self.index.city_of[i] for i in self.stores}
+        return {city for c in self.chains for city in self.index.chain_cities(c)}
+
+    def in_cities(self, city_ids: set[int]) -> set[int]:
+        if self.stores is not None:
+            return {i for i in self.stores if self.index.city_of[i] in city_ids}
+        return {i for c in self.chains for city in city_ids for i in self.index.branches_in_city(c, city)}
+
+    def near(self, lat: float, lon: float) -> list[int]:
+        """Stores of the pool near a point (all of a small pool; a chain's nearby grid cells otherwise)."""
+        if self.stores is not None:
+            return list(self.stores)
+        return [i for c in self.chains for i in self.index.branches_near(c, lat, lon)]
+
+    def sample(self, geo: GeoPoint | None) -> list[int]:
+        if self.stores is not None:
+            return sorted(self.stores)
+        if geo is not None:
+            return self.near(geo.lat, geo.lon)[: self.SAMPLE]
+        return [i for c in sorted(self.chains) for i in self.index.branches_of(c)[: self.SAMPLE]]

@@ -41,6 +41,9 @@ _CJK_PLACE_SPLIT = re.compile(r"(?<=[都道府県市区町村구동시군읍면�
 _POSTCODE = re.compile(r"\b\d{3}-?\d{3,4}\b")
 
 
+GRID = 0.1  # degrees of the per-chain geo grid; three cells across cover the 8 km triage looks within
+
+
 @dataclass(slots=True)
 class Hit:
     """One key of the index found in a post."""
@@ -143,7 +146,9 @@ class StoreIndex:
         self.locality_keys: set[str] = set()
         self.loose: dict[str, set[int]] = defaultdict(set)  # short chain names as Hindi spells them
         self.vocab: set[str] = set()  # Latin words that keys are made of (n-grams grow only over these)
-        self.starts: set[str] = set()  # first two characters of CJK keys  # keys that are some store's locality (to tell an unlisted branch)
+        self.starts: set[str] = set()  # first two characters of CJK keys
+        self._chain_city: dict[int, dict[int, list[int]]] = {}  # built on first use
+        self._chain_grid: dict[int, dict[tuple[int, int], list[int]]] = {}  # keys that are some store's locality (to tell an unlisted branch)
 
     # -- building ---------------------------------------------------------------------------------
     @classmethod
@@ -310,6 +315,35 @@ class StoreIndex:
 
     def branches_of(self, chain: int) -> list[int]:
         return self.chains[chain].branches
+
+    def chain_cities(self, chain: int) -> set[int]:
+        """The cities where a chain has branches."""
+        return set(self._by_chain_city(chain))
+
+    def branches_in_city(self, chain: int, city: int) -> list[int]:
+        return self._by_chain_city(chain).get(city, [])
+
+    def _by_chain_city(self, chain: int) -> dict[int, list[int]]:
+        found = self._chain_city.get(chain)
+        if found is None:
+            found = {}
+            for i in self.chains[chain].branches:
+                found.setdefault(self.city_of[i], []).append(i)
+            self._chain_city[chain] = found
+        return found
+
+    def branches_near(self, chain: int, lat: float, lon: float) -> list[int]:
+        """A chain's branches in the grid cells around a point (cells of GRID degrees, about 11 km)."""
+        grid = self._chain_grid.get(chain)
+        if grid is None:
+            grid = {}
+            for i in self.chains[chain].branches:
+                s = self.stores[i]
+                if s.lat is not None and s.lon is not None:
+                    grid.setdefault((int(s.lat // GRID), int(s.lon // GRID)), []).append(i)
+            self._chain_grid[chain] = grid
+        row, col = int(lat // GRID), int(lon // GRID)
+        return [i for dr in (-1, 0, 1) for dc in (-1, 0, 1) for i in grid.get((row + dr, col + dc), [])]
 
     def distance_km(self, i: int, lat: float, lon: float) -> float | None:
         s = self.stores[i]

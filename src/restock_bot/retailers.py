@@ -129,7 +129,8 @@ def read_stores(path: str | Path) -> Iterator[Store | RowProblem]:
         for row in reader:
             line = reader.line_num
             if None in row:
-                yield RowProblem(line, f"{len(row[None])} value(s) more than the header has columns")  # type: ignore[index]
+                extra = row[None]
+                yield RowProblem(line, f"{len(extra)} value(s) more than the header has columns")
                 continue
             if any(v is None for v in row.values()):
                 yield RowProblem(line, "fewer values than the header has columns")
@@ -170,18 +171,25 @@ def matching_warnings(stores: list[Store], far_km: float = 60.0) -> list[RowProb
     for s in stores:
         by_name_city[(s.name.casefold(), s.city.casefold())].append(s)
         if s.lat is None:
-            warnings.append(RowProblem(line_of[s.store_id], "no coordinates: geo points cannot find this store",
-                                       "warning", s.store_id))
+            warnings.append(
+                RowProblem(
+                    line_of[s.store_id], "no coordinates: geo points cannot find this store", "warning", s.store_id
+                )
+            )
     for group in by_name_city.values():
         if len(group) < 2:
             continue
         localities = Counter(s.locality.casefold() for s in group)
         for s in group:
             if not s.locality or localities[s.locality.casefold()] > 1:
-                warnings.append(RowProblem(
-                    line_of[s.store_id],
-                    f"{len(group)} stores named {s.name!r} in {s.city} and no locality tells them apart",
-                    "warning", s.store_id))
+                warnings.append(
+                    RowProblem(
+                        line_of[s.store_id],
+                        f"{len(group)} stores named {s.name!r} in {s.city} and no locality tells them apart",
+                        "warning",
+                        s.store_id,
+                    )
+                )
     by_city: dict[str, list[Store]] = defaultdict(list)
     for s in stores:
         if s.lat is not None:
@@ -196,8 +204,12 @@ def matching_warnings(stores: list[Store], far_km: float = 60.0) -> list[RowProb
             assert s.lat is not None and s.lon is not None
             dist = _km((s.lat, s.lon), centre)
             if dist > far_km:
-                warnings.append(RowProblem(
-                    line_of[s.store_id],
-                    f"{dist:.0f} km from the middle of {s.city}: check lat/lon or city",
-                    "warning", s.store_id))
+                warnings.append(
+                    RowProblem(
+                        line_of[s.store_id],
+                        f"{dist:.0f} km from the middle of {s.city}: check lat/lon or city",
+                        "warning",
+                        s.store_id,
+                    )
+                )
     return sorted(warnings, key=lambda w: w.line)

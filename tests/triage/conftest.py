@@ -23,8 +23,12 @@ def triage() -> Triage:
 
 def make_post(text: str, *, post_id: str = "1", author: str = "shopper", **fields: Any) -> Post:
     """A post as a channel would hand it over, with only what a test cares about."""
-    data: dict[str, Any] = {"id": post_id, "text": text, "author": {"id": author, "username": author},
-                            "created_at": datetime(2026, 3, 10, 9, 0, tzinfo=UTC).isoformat()}
+    data: dict[str, Any] = {
+        "id": post_id,
+        "text": text,
+        "author": {"id": author, "username": author},
+        "created_at": datetime(2026, 3, 10, 9, 0, tzinfo=UTC).isoformat(),
+    }
     data.update(fields)
     return post_from_dict(data)
 

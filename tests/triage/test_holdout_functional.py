@@ -35,13 +35,28 @@ def scores(gold: list[dict], answers: dict[str, dict]) -> dict[str, float]:
             sku_total += 1
             sku_hit += said and a["sku"] == g["sku"]
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    return {"f1": 2 * precision * recall / (precision + recall), "store_top1": store_hit / store_total,
-            "wrong_ticket_rate": wrong / tickets, "clarify_rate": clar_hit / clar_total, "sku": sku_hit / sku_total}
+    return {
+        "f1": 2 * precision * recall / (precision + recall),
+        "store_top1": store_hit / store_total,
+        "wrong_ticket_rate": wrong / tickets,
+        "clarify_rate": clar_hit / clar_total,
+        "sku": sku_hit / sku_total,
+    }
 
 
 def test_triage_meets_targets_on_an_unseen_brand_and_cities() -> None:
-    result = CliRunner().invoke(app, ["triage", "--stores", str(HOLDOUT / "stores.csv"), "--products",
-                                      str(HOLDOUT / "products.csv"), "--posts", str(HOLDOUT / "posts.jsonl")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "triage",
+            "--stores",
+            str(HOLDOUT / "stores.csv"),
+            "--products",
+            str(HOLDOUT / "products.csv"),
+            "--posts",
+            str(HOLDOUT / "posts.jsonl"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     answers = {a["id"]: a for a in map(json.loads, result.stdout.splitlines())}
     assert all(set(a) == {"id", "stockout", "store_id", "sku", "action"} for a in answers.values())

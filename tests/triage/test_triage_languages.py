@@ -32,12 +32,15 @@ def answer_file(triage: Triage, name: str) -> tuple[list[str], int, Counter[str]
         decision = triage.decide(post, posts.get(post.in_reply_to or ""))
         want = expected_action(row)
         right = decision.action.value == want and (
-            not row["stockout"] or (decision.store_id == row["store_id"] and decision.sku == row["sku"]))
+            not row["stockout"] or (decision.store_id == row["store_id"] and decision.sku == row["sku"])
+        )
         if decision.action.value == "ticket" and decision.store_id != row["store_id"]:
             wrong_tickets[row["kind"]] += 1
         if not right:
-            misses.append(f"[{row['kind']}] {row['text'][:70]!r}: want {want} {row['store_id']} {row['sku']}, "
-                          f"got {decision.action.value} {decision.store_id} {decision.sku}")
+            misses.append(
+                f"[{row['kind']}] {row['text'][:70]!r}: want {want} {row['store_id']} {row['sku']}, "
+                f"got {decision.action.value} {decision.store_id} {decision.sku}"
+            )
     return misses, len(rows), wrong_tickets
 
 

@@ -77,9 +77,11 @@ def test_sold_out_in_an_app_is_not_a_store_stockout(triage: Triage) -> None:
 
 
 def test_hypothetical_and_fixed_are_not_reports(triage: Triage) -> None:
-    for text in ("hope DMart Powai never runs out of Nibbo during the match",
-                 "DMart Powai had no Nibbo last week but it's back now 🙌",
-                 "Nibbo masala tastes stale lately, packet half empty"):
+    for text in (
+        "hope DMart Powai never runs out of Nibbo during the match",
+        "DMart Powai had no Nibbo last week but it's back now 🙌",
+        "Nibbo masala tastes stale lately, packet half empty",
+    ):
         assert triage.decide(make_post(text)).action is Action.IGNORE, text
 
 

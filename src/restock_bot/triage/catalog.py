@@ -56,8 +56,15 @@ def load_products(path: str | Path) -> list[Product]:
             if sku in seen:
                 raise CatalogueError(f"{where}: sku {sku} appears twice")
             seen.add(sku)
-            products.append(Product(sku=sku, brand=row["brand"].strip(), brand_aliases=_split(row["brand_aliases"]),
-                                    name=row["name"].strip(), aliases=_split(row["aliases"])))
+            products.append(
+                Product(
+                    sku=sku,
+                    brand=row["brand"].strip(),
+                    brand_aliases=_split(row["brand_aliases"]),
+                    name=row["name"].strip(),
+                    aliases=_split(row["aliases"]),
+                )
+            )
     if not products:
         raise CatalogueError(f"{path}: no products")
     return products
@@ -76,8 +83,38 @@ class ProductMention:
 
 
 # Words of pack sizes and kinds: they say how it is sold, not which product it is.
-PACK_WORDS = frozenset("pack packs packet packets bottle bottles can cans size big small large mini combo soda drink "
-                       "drinks chips snack snacks flavour flavor fresh classic original special new regular".split())
+PACK_WORDS = frozenset(
+    [
+        "pack",
+        "packs",
+        "packet",
+        "packets",
+        "bottle",
+        "bottles",
+        "can",
+        "cans",
+        "size",
+        "big",
+        "small",
+        "large",
+        "mini",
+        "combo",
+        "soda",
+        "drink",
+        "drinks",
+        "chips",
+        "snack",
+        "snacks",
+        "flavour",
+        "flavor",
+        "fresh",
+        "classic",
+        "original",
+        "special",
+        "new",
+        "regular",
+    ]
+)
 
 
 class Catalogue:
@@ -124,9 +161,15 @@ class Catalogue:
         owners: dict[tuple[str, str], set[str]] = {}
         for p in products:
             for w in tokens(fold(_without_size(p.name))):
-                if (len(w) >= 4 and w.isascii() and w.isalpha() and w not in brand_words and w not in self.keys
-                        and w not in PACK_WORDS):
-                        owners.setdefault((w, p.brand), set()).add(p.sku)
+                if (
+                    len(w) >= 4
+                    and w.isascii()
+                    and w.isalpha()
+                    and w not in brand_words
+                    and w not in self.keys
+                    and w not in PACK_WORDS
+                ):
+                    owners.setdefault((w, p.brand), set()).add(p.sku)
         words: dict[str, tuple[str, frozenset[str]]] = {}
         for (w, brand), skus in owners.items():
             if len(skus) == 1 and sum(1 for (w2, _b) in owners if w2 == w) == 1:
@@ -178,7 +221,7 @@ class Catalogue:
             name = _without_size(p.name)
             for brand in (p.brand, *p.brand_aliases):
                 if fold(name).startswith(fold(brand)):
-                    name = name[len(brand):]
+                    name = name[len(brand) :]
             if key(name) == mention.alias and len(tokens(fold(name))) >= 2:
                 return True
         return False

@@ -24,18 +24,25 @@ _CLAUSE_BREAK = re.compile(
 )
 _WEAK_ABSENCE = re.compile(
     r"^(?:empty|bare|khaa?li|none|gone|missing|no more|not (?:at|in|on).*|없.*|ない|無い|なかった|"
-    + NEG_HI + r" (?:hai|h|he|hain|tha|thi|the)|" + NEG_HI + r")$")
+    + NEG_HI
+    + r" (?:hai|h|he|hain|tha|thi|the)|"
+    + NEG_HI
+    + r")$"
+)
 _PRESENCE = re.compile(
     r"\b(?:found|got|bought|grabbed|picked up|had (?:it|them|some|plenty)|has (?:it|them|plenty)|have (?:it|them)"
     r"|in stock|available|le aaya|le aayi|le liya|le li|mil gaya|mil gya|mila|mil gayi|hai wahan|tha wahan)\b"
-    r"|had to (?:walk|go|drive|settle|buy|get)|got (?:it|them|one) (?:from|at)|walk(?:ed)? (?:down |all the way |over )?to"
+    r"|had to (?:walk|go|drive|settle|buy|get)|got (?:it|them|one) (?:from|at)"
+    r"|walk(?:ed)? (?:down |all the way |over )?to"
     r"|settle[d]? for|le aaya|le aayi|se (?:le|liya|li)\b|bhara|bhari|bhare|pada hai|pade hain"
     r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
     r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
 )
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _HAD_TO = re.compile(r"had to|settle|walk|걸어|가세요|가서|갔더니|toh ")
-_LANDMARK_BEFORE = re.compile(r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $|ke (?:paas|saamne) $")
+_LANDMARK_BEFORE = re.compile(
+    r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $|ke (?:paas|saamne) $"
+)
 _GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
 _GEO_RATIO = 1.6  # the nearest branch must be this many times nearer than the next one
 
@@ -63,8 +70,12 @@ class Reading:
 class Triage:
     """Reads posts against one retailer list and one catalogue. Pure: no I/O after construction."""
 
-    def __init__(self, stores: Iterable[Store] | StoreIndex, products: Iterable[Product] | Catalogue,
-                 brand_handles: Iterable[str] = ()):
+    def __init__(
+        self,
+        stores: Iterable[Store] | StoreIndex,
+        products: Iterable[Product] | Catalogue,
+        brand_handles: Iterable[str] = (),
+    ):
         self.index = stores if isinstance(stores, StoreIndex) else StoreIndex.build(stores)
         self.catalogue = products if isinstance(products, Catalogue) else Catalogue(list(products))
         self.catalogue.handles.update(h.casefold().lstrip("@") for h in brand_handles)
@@ -80,8 +91,13 @@ class Triage:
         products = self.catalogue.find(text.words, text.offsets, _romanised(post.text))
         cues = find_cues(text.folded) + _product_absence(text, products)
         clauses = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text.folded) if m.end() < len(text.folded)]
-        return Reading(text=text, language=language_of(text.folded, text.script, post.lang),
-                       products=products, cues=sorted(cues, key=lambda c: c.start), clauses=clauses)
+        return Reading(
+            text=text,
+            language=language_of(text.folded, text.script, post.lang),
+            products=products,
+            cues=sorted(cues, key=lambda c: c.start),
+            clauses=clauses,
+        )
 
     def _about_brand(self, reading: Reading) -> bool:
         """The post names the brand (name, alias, handle or campaign hashtag), not only a flavour word."""
@@ -90,7 +106,8 @@ class Triage:
         if any(self.catalogue.distinctive(m) and not _after_other_brand(reading.text, m) for m in reading.products):
             return True
         return bool(set(reading.text.mentions) & self.catalogue.handles) or bool(
-            {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags)
+            {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags
+        )
 
     def _alias_has_brand(self, mention: ProductMention) -> bool:
         return any(b in mention.alias for b in self.catalogue.brand_keys)
@@ -114,11 +131,13 @@ class Triage:
         reasons.extend(store_why)
         action = Action.TICKET if store_id else Action.CLARIFY
         resolves = parent.id if parent is not None and same_author else None
-        return Decision(post.id, action, True, store_id, sku, brand, reading.language, tuple(candidates),
-                        tuple(reasons), resolves)
+        return Decision(
+            post.id, action, True, store_id, sku, brand, reading.language, tuple(candidates), tuple(reasons), resolves
+        )
 
-    def _is_stockout(self, post: Post, reading: Reading, parent: Reading | None,
-                     same_author: bool) -> tuple[bool, list[str]]:
+    def _is_stockout(
+        self, post: Post, reading: Reading, parent: Reading | None, same_author: bool
+    ) -> tuple[bool, list[str]]:
         text = reading.text
         if not text.words or all(w in text.mentions or w in text.hashtags for w in text.words):
             return False, ["empty: no words of its own"]
@@ -155,8 +174,11 @@ class Triage:
         if "resolved" in killers and not self._contrast(reading, killers["resolved"], absences):
             return False, [f"already fixed: '{killers['resolved'].text}'"]
         if not absences:
-            for kind, what in (("hypothetical", "hypothetical or negated"), ("other_object", "can't find something else"),
-                               ("question", "a question")):
+            for kind, what in (
+                ("hypothetical", "hypothetical or negated"),
+                ("other_object", "can't find something else"),
+                ("question", "a question"),
+            ):
                 if kind in killers:
                     return False, [f"{what}: '{killers[kind].text}'"]
             return False, ["no word of absence about the product"]
@@ -179,7 +201,7 @@ class Triage:
         last = max(reading.clause_of(c.start) for c in absences)
         for m in _PRESENCE.finditer(reading.text.folded):
             clause = reading.clause_of(m.start())
-            clause_text = reading.text.folded[reading.clauses[clause]:m.start()]
+            clause_text = reading.text.folded[reading.clauses[clause] : m.start()]
             if clause > last and not _HAD_TO.match(m.group()) and not _BEFORE_NOW.search(clause_text):
                 cue = Cue("resolved", "", m.group(), m.start(), m.end())
                 if not self._contrast(reading, cue, absences):
@@ -206,21 +228,32 @@ class Triage:
         """Absence cues not inside a hypothetical, and not in a clause about something else while the
         product itself is said to be there ("Crunchex khatam, Nibbo hai")."""
         objects = [c for c in reading.cues if c.kind == "other_object"]
-        cues = [c for c in reading.cues if c.kind == "absence"
-                and not _inside(c, reading.cues, ("hypothetical", "other_object"))
-                and not any(0 <= c.start - o.end <= 6 for o in objects)]
+        cues = [
+            c
+            for c in reading.cues
+            if c.kind == "absence"
+            and not _inside(c, reading.cues, ("hypothetical", "other_object"))
+            and not any(0 <= c.start - o.end <= 6 for o in objects)
+        ]
         if not cues:
             return []
-        product_clauses = {reading.clause_of(m.start) for m in reading.products
-                           if not m.fuzzy and (not m.skus or not _after_other_brand(reading.text, m))}
+        product_clauses = {
+            reading.clause_of(m.start)
+            for m in reading.products
+            if not m.fuzzy and (not m.skus or not _after_other_brand(reading.text, m))
+        }
         present = {reading.clause_of(m.start()) for m in _PRESENCE.finditer(reading.text.folded)}
         product_present = product_clauses & present
         if not product_present or not product_clauses:
             return cues
         store_clauses = {reading.clause_of(h.start) for h in self._raw_store_hits(reading)}
         contrast = bool(product_present & store_clauses)  # "found it at A, none at B": B is the report
-        return [c for c in cues if reading.clause_of(c.start) in product_clauses
-                or (contrast and reading.clause_of(c.start) in store_clauses)]
+        return [
+            c
+            for c in cues
+            if reading.clause_of(c.start) in product_clauses
+            or (contrast and reading.clause_of(c.start) in store_clauses)
+        ]
 
     def _same_clause(self, reading: Reading, killer: Cue, absences: list[Cue]) -> bool:
         """The online cue belongs to the absence: same or next-door clause, and no store named apart from it."""
@@ -229,8 +262,10 @@ class Triage:
         if k in clauses:
             return True
         near = any(abs(k - c) == 1 for c in clauses)
-        named = any(h.kind in ("name", "chain") and reading.clause_of(h.start) in clauses
-                    for h in self._store_hits(reading, reading.text.original))
+        named = any(
+            h.kind in ("name", "chain") and reading.clause_of(h.start) in clauses
+            for h in self._store_hits(reading, reading.text.original)
+        )
         return near and not named
 
     @staticmethod
@@ -265,8 +300,14 @@ class Triage:
         brands = {m.brand for m in mentions if not m.skus}
         if brands:  # "Kamlo ... peri peri": a flavour of another brand of the catalogue is not this one
             named = [m for m in named if any(self.catalogue.products[s].brand in brands for s in m.skus)]
-        named = [m for m in named if not any(o is not m and o.start <= m.start and m.end <= o.end
-                                             and (o.end - o.start) > (m.end - m.start) for o in named)]
+        named = [
+            m
+            for m in named
+            if not any(
+                o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
+                for o in named
+            )
+        ]
         if not named:
             return None
         union = set().union(*(m.skus for m in named))
@@ -367,7 +408,9 @@ class Triage:
             if tagged:
                 best = max(tagged.values())
                 pool = _Pool(index, stores={i for i, n in tagged.items() if n == best})
-                reasons.append("place tag narrows to " + ", ".join(sorted({k for i in tagged for k in place_tag_places[i]})))
+                reasons.append(
+                    "place tag narrows to " + ", ".join(sorted({k for i in tagged for k in place_tag_places[i]}))
+                )
 
         # A geo point near exactly one of what is left.
         if pool.size() > 1 and geo is not None:
@@ -393,24 +436,41 @@ class Triage:
     def _find_store_hits(self, reading: Reading, original: str) -> list[Hit]:
         text = reading.text
         product_spans = [(m.start, m.end) for m in reading.products if not m.fuzzy]
-        hits = [h for h in self.index.find(text.words, text.offsets, _romanised(original))
-                if not any(s < h.end and h.start < e and (e - s) >= (h.end - h.start) for s, e in product_spans)]
+        hits = [
+            h
+            for h in self.index.find(text.words, text.offsets, _romanised(original))
+            if not any(s < h.end and h.start < e and (e - s) >= (h.end - h.start) for s, e in product_spans)
+        ]
         place_spans = [(h.start, h.end) for h in hits if h.kind == "place"]
         kept = []
         for h in hits:
-            if h.kind in ("chain", "name") and _LANDMARK_BEFORE.search(text.folded[max(0, h.start - 12):h.start]):
+            if h.kind in ("chain", "name") and _LANDMARK_BEFORE.search(text.folded[max(0, h.start - 12) : h.start]):
                 continue  # "near Star Bazaar": a landmark, not the store
-            if h.kind in ("chain", "name") and h.key in ORDINARY_WORDS and not h.fuzzy and not self._name_like(h, text.folded, original,
-                                                                                             place_spans):
+            if (
+                h.kind in ("chain", "name")
+                and h.key in ORDINARY_WORDS
+                and not h.fuzzy
+                and not self._name_like(h, text.folded, original, place_spans)
+            ):
                 continue
             kept.append(h)
         # A longer name or chain hides the shorter ones inside it ("이마트24" over "이마트"), and a place
         # word inside a chain's name is part of the name ("롯데" in "롯데마트").
         named = [h for h in kept if h.kind in ("name", "chain")]
-        kept = [h for h in kept if h.kind != "place" or not any(
-            o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named)]
-        kept = [h for h in kept if not (h.kind in ("name", "chain") and any(
-            o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named))]
+        kept = [
+            h
+            for h in kept
+            if h.kind != "place"
+            or not any(o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named)
+        ]
+        kept = [
+            h
+            for h in kept
+            if not (
+                h.kind in ("name", "chain")
+                and any(o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named)
+            )
+        ]
         return kept
 
     def _in_absence_clauses(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
@@ -430,14 +490,14 @@ class Triage:
         """An ordinary word ("more", "life") is a store name when written like one or next to a branch place."""
         if any(0 <= s - hit.end <= 2 or 0 <= hit.start - e <= 2 for s, e in place_spans):
             return True
-        before = folded[max(0, hit.start - 6):hit.start].split()
+        before = folded[max(0, hit.start - 6) : hit.start].split()
         if before and before[-1] in ("at", "in", "from", "se", "me", "mein", "wale", "wala", "the"):
             return True
         word = hit.key[:1].upper() + hit.key[1:]
         pattern = re.compile(r"(?<![A-Za-z])" + re.escape(word) + r"(?![a-z])")
         return bool(pattern.search(original)) and not original.isupper()
 
-    def _nearest(self, cands: set[int], lat: float, lon: float) -> tuple[int | None, str]:
+    def _nearest(self, cands: Iterable[int], lat: float, lon: float) -> tuple[int | None, str]:
         dists = sorted((d, i) for i in cands if (d := self.index.distance_km(i, lat, lon)) is not None)
         if not dists:
             return None, "geo point, but no coordinates for these stores"
@@ -469,7 +529,7 @@ def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
 
 def _after_other_brand(text: PostText, mention: ProductMention) -> bool:
     """'Crunchex chatpata masala': a capitalised word of no known brand right before the product's name."""
-    before = text.folded[:mention.start].split()
+    before = text.folded[: mention.start].split()
     if not before:
         return False
     word = before[-1]
@@ -481,11 +541,15 @@ def _romanised(original: str) -> bool:
     return bool(re.search(r"[\u0900-\u097F]", original))
 
 
-_NO_WORDS = re.compile(r"(?<![a-z0-9])(?:no|zero|0|not a single|not one|out of|ran out of|sold out of|never any|not any"
-                       r"|never)(?![a-z0-9])")
-_AFTER_PRODUCT = re.compile(r"(?: (?:is|was|are|were|has|have|gone|totally|completely|all|ka|ki|ke|bhi|hi))*"
-                            r" (?:out|gone|finished|over|missing|nahi|nai|nhi|nahin|illa|khatam|khatm|khaali|khali|gayab)"
-                            r"(?![a-z])")
+_NO_WORDS = re.compile(
+    r"(?<![a-z0-9])(?:no|zero|0|not a single|not one|out of|ran out of|sold out of|never any|not any"
+    r"|never)(?![a-z0-9])"
+)
+_AFTER_PRODUCT = re.compile(
+    r"(?: (?:is|was|are|were|has|have|gone|totally|completely|all|ka|ki|ke|bhi|hi))*"
+    r" (?:out|gone|finished|over|missing|nahi|nai|nhi|nahin|illa|khatam|khatm|khaali|khali|gayab)"
+    r"(?![a-z])"
+)
 
 
 def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue]:
@@ -494,11 +558,11 @@ def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue
     for p in products:
         after = _AFTER_PRODUCT.match(text.folded, p.end)
         if after:
-            cues.append(Cue("absence", "en", text.folded[p.start:after.end()], p.start, after.end()))
+            cues.append(Cue("absence", "en", text.folded[p.start : after.end()], p.start, after.end()))
     for m in _NO_WORDS.finditer(text.folded):
         for p in products:
-            if 0 <= p.start - m.end() <= 24 and not re.search(r"[.!?,]", text.folded[m.end():p.start]):
-                cues.append(Cue("absence", "en", text.folded[m.start():p.end], m.start(), p.end))
+            if 0 <= p.start - m.end() <= 24 and not re.search(r"[.!?,]", text.folded[m.end() : p.start]):
+                cues.append(Cue("absence", "en", text.folded[m.start() : p.end], m.start(), p.end))
                 break
     return cues
 

@@ -21,22 +21,138 @@ from restock_bot.triage.text import fold, is_cjk, key, romanised_forms, skeleton
 
 # Words that are ordinary words as well as store names: such a name counts only in a name-like position.
 ORDINARY_WORDS = frozenset(
-    "more life fresh star smart spar big best day easy city super mart bazaar bazar basket market shop "
-    "store stores family daily good new my apna value plus one home nature natures metro express "
-    "hyper mega fair price choice reliance modern natural organic daily royal". split()
+    [
+        "more",
+        "life",
+        "fresh",
+        "star",
+        "smart",
+        "spar",
+        "big",
+        "best",
+        "day",
+        "easy",
+        "city",
+        "super",
+        "mart",
+        "bazaar",
+        "bazar",
+        "basket",
+        "market",
+        "shop",
+        "store",
+        "stores",
+        "family",
+        "daily",
+        "good",
+        "new",
+        "my",
+        "apna",
+        "value",
+        "plus",
+        "one",
+        "home",
+        "nature",
+        "natures",
+        "metro",
+        "express",
+        "hyper",
+        "mega",
+        "fair",
+        "price",
+        "choice",
+        "reliance",
+        "modern",
+        "natural",
+        "organic",
+        "daily",
+        "royal",
+    ]
 )
 # Words of addresses and branch names that say what kind of place it is, not which one.
 GENERIC_PLACE_WORDS = frozenset(
-    "near opp opposite behind beside next to road rd street st main cross lane marg nagar colony sector "
-    "block phase stage layout floor shop no plot ground first 1st 2nd 3rd 4th 5th the of and in at "
-    "market complex mall station east west north south branch outlet supermarket store stores "
-    "megastore hypermarket mart express".split()
+    [
+        "near",
+        "opp",
+        "opposite",
+        "behind",
+        "beside",
+        "next",
+        "to",
+        "road",
+        "rd",
+        "street",
+        "st",
+        "main",
+        "cross",
+        "lane",
+        "marg",
+        "nagar",
+        "colony",
+        "sector",
+        "block",
+        "phase",
+        "stage",
+        "layout",
+        "floor",
+        "shop",
+        "no",
+        "plot",
+        "ground",
+        "first",
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "5th",
+        "the",
+        "of",
+        "and",
+        "in",
+        "at",
+        "market",
+        "complex",
+        "mall",
+        "station",
+        "east",
+        "west",
+        "north",
+        "south",
+        "branch",
+        "outlet",
+        "supermarket",
+        "store",
+        "stores",
+        "megastore",
+        "hypermarket",
+        "mart",
+        "express",
+    ]
 )
 _NUMBER_KANJI = str.maketrans("一二三四五六七八九", "123456789")
 # Branch suffixes: "…店", "…점", "… Branch" name the branch, the stem is how people say it.
 _BRANCH_SUFFIXES = ("駅前店", "駅店", "店", "역점", "점", "前", "몰", "branch", "outlet")
 _CJK_SUFFIX_CHARS = frozenset("駅前店町区市丁目号番점역동구로길층入口")
-_CJK_GENERIC = frozenset("駅前 本店 支店 店舗 ビル タワー モール センター マート ストア スーパー 입구 사거리 센터 빌딩 마트".split())
+_CJK_GENERIC = frozenset(
+    [
+        "駅前",
+        "本店",
+        "支店",
+        "店舗",
+        "ビル",
+        "タワー",
+        "モール",
+        "センター",
+        "マート",
+        "ストア",
+        "スーパー",
+        "입구",
+        "사거리",
+        "센터",
+        "빌딩",
+        "마트",
+    ]
+)
 _CJK_PLACE_SPLIT = re.compile(r"(?<=[都道府県市区町村구동시군읍면로길])")
 _POSTCODE = re.compile(r"\b\d{3}-?\d{3,4}\b")
 
@@ -119,7 +235,7 @@ def _address_places(address: str, city: str, state: str = "") -> set[str]:
             out.add(phrase)
             for n in (1, 2):  # "Sarath City Capital Mall": "sarath city" names it too
                 for j in range(len(words) - n + 1):
-                    part = words[j:j + n]
+                    part = words[j : j + n]
                     if not any(w in GENERIC_PLACE_WORDS for w in part) and len("".join(part)) >= 5:
                         out.add("".join(part))
             if words[-1] in ("road", "rd", "marg", "street"):
@@ -148,7 +264,9 @@ class StoreIndex:
         self.vocab: set[str] = set()  # Latin words that keys are made of (n-grams grow only over these)
         self.starts: set[str] = set()  # first two characters of CJK keys
         self._chain_city: dict[int, dict[int, list[int]]] = {}  # built on first use
-        self._chain_grid: dict[int, dict[tuple[int, int], list[int]]] = {}  # keys that are some store's locality (to tell an unlisted branch)
+        self._chain_grid: dict[
+            int, dict[tuple[int, int], list[int]]
+        ] = {}  # keys that are some store's locality (to tell an unlisted branch)
 
     # -- building ---------------------------------------------------------------------------------
     @classmethod
@@ -223,7 +341,7 @@ class StoreIndex:
     def _branch_part(store: Store) -> str:
         """'GS25 역삼역점' -> '역삼역점'; 'DMart Vastrapur' -> 'Vastrapur'."""
         if store.chain and fold(store.name).startswith(fold(store.chain)):
-            return store.name[len(store.chain):].strip(" -")
+            return store.name[len(store.chain) :].strip(" -")
         return ""
 
     def _derive_chain_keys(self) -> None:
@@ -258,8 +376,13 @@ class StoreIndex:
             chain_skeletons = {skeleton(w) for w in chain_words if w.isascii()}
             for i in chain.branches:  # an alias phrase minus the chain's words names the branch
                 for alias in self.stores[i].aliases:
-                    rest = [w for w in tokens(fold(alias)) if w not in chain_words and key(w) != key(chain.name)
-                            and not (w.isascii() and skeleton(w) in chain_skeletons)]
+                    rest = [
+                        w
+                        for w in tokens(fold(alias))
+                        if w not in chain_words
+                        and key(w) != key(chain.name)
+                        and not (w.isascii() and skeleton(w) in chain_skeletons)
+                    ]
                     if rest and len(rest) < len(tokens(fold(alias))):
                         for k in _place_variants(" ".join(rest)):
                             self._add(k, "place", i)
@@ -278,7 +401,7 @@ class StoreIndex:
                 words = tokens(fold(alias))
                 for n in (1, 2):
                     for j in range(len(words) - n + 1):
-                        seen.add(" ".join(words[j: j + n]))
+                        seen.add(" ".join(words[j : j + n]))
             counts.update(seen)
         places = {k for i in chain.branches for k in _place_variants(self.stores[i].locality)}
         need = max(2, math.ceil(0.3 * len(chain.branches)))

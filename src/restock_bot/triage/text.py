@@ -18,8 +18,9 @@ from indic_transliteration import sanscript
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _DEVANAGARI_RUN = re.compile(r"[\u0900-\u097F]+")
-_DIACRITICS = str.maketrans({"ṃ": "n", "ṁ": "n", "ṅ": "n", "ñ": "n", "ṇ": "n", "ḥ": "h", "ṛ": "ri",
-                             "ś": "sh", "ṣ": "sh"})
+_DIACRITICS = str.maketrans(
+    {"ṃ": "n", "ṁ": "n", "ṅ": "n", "ñ": "n", "ṇ": "n", "ḥ": "h", "ṛ": "ri", "ś": "sh", "ṣ": "sh"}
+)
 # English loan vowels (ऑ in "ऑनलाइन", ॉ in "स्टॉक") that the transliteration scheme lacks.
 _CANDRA = str.maketrans({"ॉ": "ो", "ऑ": "ओ", "ॅ": "े", "ऍ": "ए"})
 # Between a Latin letter or digit and a CJK letter: a seam where a word boundary belongs.
@@ -28,8 +29,8 @@ _SCRIPT_SEAM = re.compile(
 )
 _SPACES = re.compile(r"[ \t\u3000]+")
 _SCRIPT_SPLIT = re.compile(
-    r"[a-z0-9]+"                          # Latin words and numbers
-    r"|[\uac00-\ud7a3\u3131-\u318e]+"     # Hangul syllables and jamo
+    r"[a-z0-9]+"  # Latin words and numbers
+    r"|[\uac00-\ud7a3\u3131-\u318e]+"  # Hangul syllables and jamo
     r"|[\u3040-\u30ff\u31f0-\u31ff\u4e00-\u9fff\u3005\u30fc]+"  # kana and kanji (and the long-vowel mark)
 )
 _CJK = re.compile(r"[\uac00-\ud7a3\u3131-\u318e\u3040-\u30ff\u4e00-\u9fff]")
@@ -102,8 +103,14 @@ def skeleton(word: str) -> str:
     return "".join(out)
 
 
-def spans(words: list[str], offsets: list[int], max_ngram: int, max_cjk: int,
-          vocab: set[str] | None = None, starts: set[str] | None = None) -> Iterator[tuple[str, int, int]]:
+def spans(
+    words: list[str],
+    offsets: list[int],
+    max_ngram: int,
+    max_cjk: int,
+    vocab: set[str] | None = None,
+    starts: set[str] | None = None,
+) -> Iterator[tuple[str, int, int]]:
     """Every candidate key of a text: Latin word n-grams joined without spaces, and substrings of runs of
     CJK words joined without spaces (also glued to a Latin word or number before or after them: "GS25" +
     "역삼역점", "이마트" + "24"). Yields (key, start, end) as character offsets in the folded text.
@@ -130,7 +137,7 @@ def spans(words: list[str], offsets: list[int], max_ngram: int, max_cjk: int,
             run_end += 1
         run = "".join(words[i:run_end])
         for a in range(len(run)):
-            if starts is not None and run[a:a + 2] not in starts:
+            if starts is not None and run[a : a + 2] not in starts:
                 continue
             for b in range(a + 2, min(len(run), a + max_cjk) + 1):
                 yield run[a:b], where[a], where[b - 1] + 1
@@ -183,13 +190,13 @@ def squeeze(text: str) -> str:
 class PostText:
     """A post's text in the forms triage reads."""
 
-    original: str      # as posted
-    folded: str        # NFKC, case-folded, Devanagari romanised, URLs removed, elongations squeezed
-    words: list[str]   # tokens of `folded`
+    original: str  # as posted
+    folded: str  # NFKC, case-folded, Devanagari romanised, URLs removed, elongations squeezed
+    words: list[str]  # tokens of `folded`
     offsets: list[int]  # where each word starts in `folded`
-    mentions: list[str]   # @handles, folded
-    hashtags: list[str]   # #tags, folded (without '#')
-    script: str        # dominant script: latin, devanagari, hangul, kana
+    mentions: list[str]  # @handles, folded
+    hashtags: list[str]  # #tags, folded (without '#')
+    script: str  # dominant script: latin, devanagari, hangul, kana
 
 
 def script_of(text: str) -> str:
@@ -211,5 +218,12 @@ def read_text(original: str) -> PostText:
     hashtags = [h.casefold() for h in re.findall(r"#(\w+)", without_urls)]
     folded = _SCRIPT_SEAM.sub(" ", squeeze(fold(without_urls)))
     words, offsets = words_at(folded)
-    return PostText(original=original or "", folded=folded, words=words, offsets=offsets,
-                    mentions=mentions, hashtags=hashtags, script=script_of(nfkc))
+    return PostText(
+        original=original or "",
+        folded=folded,
+        words=words,
+        offsets=offsets,
+        mentions=mentions,
+        hashtags=hashtags,
+        script=script_of(nfkc),
+    )

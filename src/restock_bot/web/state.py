@@ -1,0 +1,26 @@
+"""What every web handler reads from the app: the service, the settings, the templates, the demo flag."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jinja2
+from aiohttp import web
+
+from restock_bot.config import Settings
+from restock_bot.restock import RestockService
+
+SERVICE = web.AppKey("service", RestockService)
+SETTINGS = web.AppKey("settings", Settings)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
+DEMO = web.AppKey("demo", bool)  # True: a distributor without a portal token gets an open portal
+FORM_SECRET = web.AppKey("form_secret", str)  # signs form tokens where no access token exists (demo)
+PRODUCT_NAMES: web.AppKey[Mapping[str, str]] = web.AppKey("product_names")  # sku -> product name
+
+
+def product_label(names: Mapping[str, str], sku: str | None, brand: str | None) -> str:
+    """How a person names a ticket's product: the catalogue name, else brand and sku."""
+    name = names.get(sku or "")
+    if name:
+        return name
+    return " ".join(part for part in (brand, sku) if part) or "unknown product"

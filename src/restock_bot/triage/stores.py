@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from restock_bot.retailers import Store
 from restock_bot.triage.chains import KNOWN_NICKNAMES
@@ -179,25 +180,28 @@ class Chain:
     nicknames: set[str] = field(default_factory=set)
 
 
-def _branch_stems(text: str) -> set[str]:
+@lru_cache(maxsize=262144)
+def _branch_stems(text: str) -> frozenset[str]:
     """'강남역점' -> {'강남역점', '강남역', '강남'}: the name without each branch suffix it ends with."""
     t = fold(text).strip()
     out = {t}
     for suffix in _BRANCH_SUFFIXES:
         if t.endswith(suffix) and len(t) > len(suffix) + 1:
             out.add(t[: -len(suffix)].strip())
-    return out
+    return frozenset(out)
 
 
-def _cjk_halves(k: str) -> set[str]:
+@lru_cache(maxsize=262144)
+def _cjk_halves(k: str) -> frozenset[str]:
     """'삼성코엑스' -> '삼성', '코엑스': people name a compound place by either part."""
     if not is_cjk(k[:1]) or len(k) > 8:
-        return set()
+        return frozenset()
     halves = {part for n in range(2, len(k) - 1) for part in (k[:n], k[n:]) if len(part) >= 2}
-    return {h for h in halves if h[0] not in _CJK_SUFFIX_CHARS and h not in _CJK_GENERIC}
+    return frozenset(h for h in halves if h[0] not in _CJK_SUFFIX_CHARS and h not in _CJK_GENERIC)
 
 
-def _place_variants(text: str) -> set[str]:
+@lru_cache(maxsize=262144)
+def _place_variants(text: str) -> frozenset[str]:
     """Keys a person may use for a place word: as written, without its suffix, with kanji numerals as digits."""
     out = set()
     for variant in _branch_stems(text):
@@ -209,10 +213,11 @@ def _place_variants(text: str) -> set[str]:
             if k.endswith(suffix) and len(k) > len(suffix) + 1:
                 out.add(k[: -len(suffix)])
         out |= _cjk_halves(k)
-    return {v for v in out if len(v) >= 2 and v not in GENERIC_PLACE_WORDS}
+    return frozenset(v for v in out if len(v) >= 2 and v not in GENERIC_PLACE_WORDS)
 
 
-def _address_places(address: str, city: str, state: str = "") -> set[str]:
+@lru_cache(maxsize=262144)
+def _address_places(address: str, city: str, state: str = "") -> frozenset[str]:
     """Landmarks and streets of an address: comma parts without 'near'/'opp', CJK parts split at 区/구/로…
     (the state or prefecture is left out: it names no place smaller than a city)."""
     out: set[str] = set()
@@ -240,7 +245,7 @@ def _address_places(address: str, city: str, state: str = "") -> set[str]:
                         out.add("".join(part))
             if words[-1] in ("road", "rd", "marg", "street"):
                 out.add("".join(words[:-1]) + ("rd" if words[-1] == "road" else "road"))
-    return {p for p in out if (len(p) >= 3 or is_cjk(p[:1])) and p not in skip}
+    return frozenset(p for p in out if (len(p) >= 3 or is_cjk(p[:1])) and p not in skip)
 
 
 class StoreIndex:

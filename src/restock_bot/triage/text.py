@@ -154,13 +154,14 @@ def spans(
 _KAKASI = None
 
 
-def romanised_forms(text: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def romanised_forms(text: str) -> frozenset[str]:
     """Latin keys of a Japanese or Korean place name, as English place tags write it ("札幌" -> "sapporo",
     "大阪" -> "osaka", "부산" -> "busan"), from pykakasi and hangul-romanize."""
     global _KAKASI
     folded = fold(text)
     if not folded or not is_cjk(folded[:1]):
-        return set()
+        return frozenset()
     if _HANGUL.search(folded):
         from hangul_romanize import Transliter
         from hangul_romanize.rule import academic
@@ -174,7 +175,7 @@ def romanised_forms(text: str) -> set[str]:
         latin = "".join(part["hepburn"] for part in _KAKASI.convert(folded))
     plain = key(latin)
     short = re.sub(r"(?<=o)u|(?<=o)o|(?<=u)u", "", plain)  # "toukyou" -> "tokyo", "oosaka" -> "osaka"
-    return {k for k in (plain, short) if len(k) >= 3 and k.isascii()}
+    return frozenset(k for k in (plain, short) if len(k) >= 3 and k.isascii())
 
 
 def is_cjk(token: str) -> bool:

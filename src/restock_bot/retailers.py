@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 REQUIRED_COLUMNS = (
     "store_id", "name", "chain", "aliases", "handle", "address", "locality",
@@ -16,6 +18,9 @@ REQUIRED_COLUMNS = (
 )  # fmt: skip
 # Columns that must hold a value on every row (the others may be empty).
 NON_EMPTY = ("store_id", "name", "city", "country", "distributor_id")
+
+
+NO_EXTRA: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,7 @@ class Store:
     lat: float | None
     lon: float | None
     distributor_id: str
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
+    extra: Mapping[str, str] = field(default_factory=lambda: NO_EXTRA, compare=False)
 
     @property
     def label(self) -> str:
@@ -92,23 +97,24 @@ def store_from_row(row: dict[str, str]) -> Store:
     country = row["country"].strip().upper()
     if len(country) != 2 or not country.isalpha():
         raise ValueError(f"country: {row['country']!r} is not an ISO 3166-1 alpha-2 code")
-    extra = {k: v for k, v in row.items() if k not in REQUIRED_COLUMNS and k is not None}
+    extra = {k: v for k, v in row.items() if k not in REQUIRED_COLUMNS and k is not None and v}
+    shared = sys.intern  # chains, cities, localities repeat across thousands of rows: keep one copy
     return Store(
         store_id=row["store_id"].strip(),
         name=row["name"].strip(),
-        chain=(row.get("chain") or "").strip(),
+        chain=shared((row.get("chain") or "").strip()),
         aliases=tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()),
-        handle=(row.get("handle") or "").strip().lstrip("@"),
+        handle=shared((row.get("handle") or "").strip().lstrip("@")),
         address=(row.get("address") or "").strip(),
-        locality=(row.get("locality") or "").strip(),
-        city=row["city"].strip(),
-        state=(row.get("state") or "").strip(),
-        country=country,
-        postcode=(row.get("postcode") or "").strip(),
+        locality=shared((row.get("locality") or "").strip()),
+        city=shared(row["city"].strip()),
+        state=shared((row.get("state") or "").strip()),
+        country=shared(country),
+        postcode=shared((row.get("postcode") or "").strip()),
         lat=lat,
         lon=lon,
-        distributor_id=row["distributor_id"].strip(),
-        extra=extra,
+        distributor_id=shared(row["distributor_id"].strip()),
+        extra=extra or NO_EXTRA,
     )
 
 

@@ -362,7 +362,7 @@ class Triage:
             if post.place:
                 tag_words, tag_offsets = words_at(fold(post.place))
                 for h in index.find(tag_words, tag_offsets, _romanised(post.place)):
-                    if h.kind == "place" and "city" not in index.keys.get(h.key, {}):
+                    if h.kind == "place" and "city" not in index.kinds_of(h.key):
                         for i in h.ids:
                             place_tag_places.setdefault(i, set()).add(h.key)
                     elif h.kind == "city":

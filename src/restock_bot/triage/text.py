@@ -178,6 +178,17 @@ def romanised_forms(text: str) -> frozenset[str]:
     return frozenset(k for k in (plain, short) if len(k) >= 3 and k.isascii())
 
 
+def release_transliterators() -> None:
+    """Drop pykakasi's dictionary (about 90 MB) once an index is built; it loads again if needed."""
+    global _KAKASI
+    if _KAKASI is not None:
+        from pykakasi import kanji
+
+        kanji.Kanwa._shared_state["_jisyo_table"] = None  # pykakasi keeps its dictionary in a class-wide dict
+    _KAKASI = None
+    romanised_forms.cache_clear()
+
+
 def is_cjk(token: str) -> bool:
     return bool(_CJK.match(token))
 

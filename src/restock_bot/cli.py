@@ -13,7 +13,12 @@ from rich.console import Console
 from restock_bot.post import Post, PostError, post_from_json
 from restock_bot.retailers import Store, StoreFileError, load_stores, matching_warnings, read_stores
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Restock Bot: stock-out posts to restock tickets.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Restock Bot: stock-out posts to restock tickets.",
+)
 stores_app = typer.Typer(no_args_is_help=True, help="Load and check a retailer list (stores.csv).")
 app.add_typer(stores_app, name="stores")
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -59,8 +64,14 @@ def triage(
             line = decision.explain() if explain else decision.to_answer()
         except Exception as exc:  # one bad post must not stop the rest
             err.print(f"[red]post {post.id}: triage failed: {exc!r}[/]")
-            line = {"id": post.id, "stockout": False, "store_id": None, "sku": None, "action": "ignore",
-                    "error": repr(exc)}
+            line = {
+                "id": post.id,
+                "stockout": False,
+                "store_id": None,
+                "sku": None,
+                "action": "ignore",
+                "error": repr(exc),
+            }
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
@@ -111,6 +122,62 @@ def stores_import(
         raise typer.Exit(2) from exc
     count = asyncio.run(import_stores(url, good))
     typer.echo(f"imported {count} stores into {url}; {errors} line(s) skipped")
+
+
+@app.command()
+def run(
+    config: Annotated[Path | None, typer.Option(help="TOML config file", dir_okay=False)] = None,
+    host: Annotated[str | None, typer.Option(help="address to serve on (default from config)")] = None,
+    port: Annotated[int | None, typer.Option(help="port to serve on (default from config; 0: any)")] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
+) -> None:
+    """Run the bot until SIGINT/SIGTERM: webhook and X channels, scheduler, web board."""
+    import asyncio
+
+    from restock_bot.app import RestockBot, configure_logging, run_until_stopped
+    from restock_bot.config import load_settings
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    try:
+        settings = load_settings(config, **overrides)
+        configure_logging(log_level)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    try:
+        asyncio.run(run_until_stopped(RestockBot(settings)))
+    except OSError as exc:  # e.g. the port is taken
+        err.print(f"[red]cannot start: {exc}[/]")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def demo(
+    speed: Annotated[float, typer.Option(help="simulated seconds per wall second", min=0.001)] = 3600.0,
+    port: Annotated[int, typer.Option(help="port of the web board (0 = any free)")] = 8080,
+    db: Annotated[Path | None, typer.Option(help="SQLite file to keep (default: a fresh temp file)")] = None,
+    web: Annotated[bool, typer.Option("--web/--no-web", help="serve the board while the demo runs")] = True,
+    json_summary: Annotated[
+        bool, typer.Option("--json-summary", help="summary as JSON on stdout (the show goes to stderr)")
+    ] = False,
+) -> None:
+    """Replay the bundled Nibbo posts on a fast clock: tickets, warnings, escalations, restocks, gifts."""
+    import asyncio
+
+    from restock_bot.app import configure_logging
+    from restock_bot.demo import DemoError, DemoOptions, run_demo, summary_table
+
+    console = Console(stderr=json_summary)
+    configure_logging("warning")
+    options = DemoOptions(speed=speed, port=port, db=db, web=web)
+    try:
+        summary = asyncio.run(run_demo(options, console))
+    except DemoError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(summary_table(summary))
+    if json_summary:
+        typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
 
 
 def main() -> None:

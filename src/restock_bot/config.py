@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     gift_max_per_author_day: int = 5
 
     webhook_secret: str | None = None  # shared secret for the inbound post webhook (HMAC), None = open
+    webhook_reply_url: str | None = None  # where replies to webhook posts are POSTed, None = only logged
+    inbox_seconds: float = 2.0  # how often the inbox worker looks for waiting posts (a new post wakes it)
+    delivery_seconds: float = 5.0  # how often replies and distributor notifications are sent
     marketing_token: str = "marketing"
     x: XSettings = Field(default_factory=XSettings)
 

@@ -211,3 +211,25 @@ class ChannelCursor(SQLModel, table=True):
     key: str = Field(primary_key=True)
     value: str
     updated_at: datetime = _when()
+
+
+class StoreRow(SQLModel, table=True):
+    """A store of the retailer list (`restock-bot stores import`), upserted by store_id."""
+
+    __tablename__ = "stores"
+
+    store_id: str = Field(primary_key=True)
+    name: str
+    chain: str = ""
+    aliases: list[str] = Field(default_factory=list, sa_type=JSON)
+    handle: str = ""
+    address: str = Field(default="", sa_type=Text)
+    locality: str = ""
+    city: str = Field(index=True)
+    state: str = ""
+    country: str
+    postcode: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    distributor_id: str = Field(index=True)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

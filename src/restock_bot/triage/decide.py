@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from restock_bot.post import GeoPoint, Post
-from restock_bot.retailers import Store, load_stores
+from restock_bot.retailers import Store, read_stores
 from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _without_size, load_products
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
@@ -82,8 +82,9 @@ class Triage:
 
     @classmethod
     def from_files(cls, stores_csv: str | Path, products_csv: str | Path) -> Triage:
-        stores, _problems = load_stores(stores_csv)
-        return cls(stores, load_products(products_csv))
+        """Triage for the files of FORMAT.md; the stores stream into the index (bad lines are skipped)."""
+        stores = (s for s in read_stores(stores_csv) if isinstance(s, Store))
+        return cls(StoreIndex.build(stores), load_products(products_csv))
 
     # -- reading ----------------------------------------------------------------------------------
     def read(self, post: Post) -> Reading:

@@ -259,15 +259,15 @@ class StoreIndex:
     def __init__(self) -> None:
         self.stores: list[Store] = []
         self.chains: list[Chain] = []
-        self.chain_of: list[int] = []  # store index -> chain index or -1
-        self.city_of: list[int] = []  # store index -> city index
+        self.chain_of: list[int] | array[int] = []  # store index -> chain index or -1
+        self.city_of: list[int] | array[int] = []  # store index -> city index
         self.cities: list[str] = []
         self._city_ids: dict[str, int] = {}
         self._chain_ids: dict[str, int] = {}
         # While building: key -> kind -> ids. `build` freezes them into key -> ((kind, ids), ...) where ids is
         # one int or an array of them: a tenth of the memory, for lists of a million stores.
-        self.keys: Any = defaultdict(lambda: defaultdict(set))
-        self.skeletons: Any = defaultdict(lambda: defaultdict(set))
+        self.keys: Any = {kind: {} for kind in _KINDS}
+        self.skeletons: Any = {kind: {} for kind in _KINDS}
         self.max_cjk_key = 2
         self.locality_keys: set[str] = set()
         self.loose: dict[str, set[int]] = defaultdict(set)  # short chain names as Hindi spells them
@@ -285,6 +285,8 @@ class StoreIndex:
         index._derive_chain_keys()
         index.keys = _freeze(index.keys)
         index.skeletons = _freeze(index.skeletons)
+        index.chain_of = array("i", index.chain_of)
+        index.city_of = array("i", index.city_of)
         for variants in (_branch_stems, _cjk_halves, _place_variants, _address_places):
             variants.cache_clear()  # only building needs them
         release_transliterators()
@@ -297,12 +299,12 @@ class StoreIndex:
     def _add(self, k: str, kind: str, ident: int) -> None:
         if not k:
             return
-        self.keys[k][kind].add(ident)
+        _post(self.keys[kind], k, ident)
         if is_cjk(k[-1]) or is_cjk(k[0]):
             self.max_cjk_key = max(self.max_cjk_key, len(k))
             self.starts.add(k[:2])
         elif kind in ("name", "chain", "place", "city") and k.isascii() and len(skeleton(k)) >= 3:
-            self.skeletons[skeleton(k)][kind].add(ident)
+            _post(self.skeletons[kind], skeleton(k), ident)
         elif kind == "chain" and k.isascii() and len(k) >= 3:
             self.loose[_loose(k)].add(ident)
 
@@ -495,13 +497,26 @@ class StoreIndex:
 _KINDS = {k: sys.intern(k) for k in ("name", "chain", "place", "city")}
 
 
-def _freeze(table: dict[str, dict[str, set[int]]]) -> dict[str, tuple[tuple[str, int | array[int]], ...]]:
-    """key -> kind -> set of ids, as compact tuples: a lone id as an int, several as an int array."""
+def _post(table: dict[str, list[int]], k: str, ident: int) -> None:
+    """Add an id to a key's posting list (stores come in order, so a repeat is the last one)."""
+    ids = table.get(k)
+    if ids is None:
+        table[k] = [ident]
+    elif ids[-1] != ident:
+        ids.append(ident)
+
+
+def _freeze(building: dict[str, dict[str, list[int]]]) -> dict[str, tuple[tuple[str, int | array[int]], ...]]:
+    """kind -> key -> posting list, as key -> ((kind, ids), ...): a lone id as an int, several as an int
+    array. Lists are emptied as they are frozen, so the two forms never both hold everything."""
     frozen: dict[str, tuple[tuple[str, int | array[int]], ...]] = {}
-    for k, kinds in table.items():
-        frozen[sys.intern(k)] = tuple(
-            (_KINDS[kind], next(iter(ids)) if len(ids) == 1 else array("i", sorted(ids))) for kind, ids in kinds.items()
-        )
+    for kind, table in building.items():
+        while table:
+            k, ids = table.popitem()
+            unique = sorted(set(ids))
+            value: int | array[int] = unique[0] if len(unique) == 1 else array("i", unique)
+            k = sys.intern(k)
+            frozen[k] = (*frozen.get(k, ()), (kind, value))
     return frozen
 
 

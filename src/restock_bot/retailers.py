@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import math
 import sys
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import overload
 
 REQUIRED_COLUMNS = (
     "store_id", "name", "chain", "aliases", "handle", "address", "locality",
@@ -44,12 +46,111 @@ class Store:
     @property
     def label(self) -> str:
         """How a person names this store in a reply: name, locality, city."""
-        parts = [self.name]
-        if self.locality and self.locality.lower() not in self.name.lower():
-            parts.append(self.locality)
-        if self.city and self.city.lower() not in self.name.lower():
-            parts.append(self.city)
-        return ", ".join(parts)
+        return store_label(self.name, self.locality, self.city)
+
+
+def store_label(name: str, locality: str, city: str) -> str:
+    """'DMart Powai, Mumbai': the name, then the locality and city when the name does not say them."""
+    parts = [name]
+    if locality and locality.lower() not in name.lower():
+        parts.append(locality)
+    if city and city.lower() not in name.lower():
+        parts.append(city)
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRef:
+    """A store as lookups need it (who it is, where, who restocks it), made on demand from a StoreTable."""
+
+    store_id: str
+    name: str
+    chain: str
+    locality: str
+    city: str
+    lat: float | None
+    lon: float | None
+    distributor_id: str
+
+    @property
+    def label(self) -> str:
+        return store_label(self.name, self.locality, self.city)
+
+
+class StoreTable(Sequence[StoreRef]):
+    """A retailer list held as columns: a million stores in a fraction of the memory of Store objects.
+    Only what lookups need is kept (aliases and addresses live in the index's keys)."""
+
+    def __init__(self) -> None:
+        self.store_ids: list[str] = []
+        self.names: list[str] = []
+        self.chains: list[str] = []
+        self.localities: list[str] = []
+        self.cities: list[str] = []
+        self.distributors: list[str] = []
+        self.lats = array("d")
+        self.lons = array("d")
+        self._by_id: dict[str, int] | None = None
+
+    def append(self, store: Store) -> None:
+        self.store_ids.append(store.store_id)
+        self.names.append(store.name)
+        self.chains.append(store.chain)
+        self.localities.append(store.locality)
+        self.cities.append(store.city)
+        self.distributors.append(store.distributor_id)
+        self.lats.append(math.nan if store.lat is None else store.lat)
+        self.lons.append(math.nan if store.lon is None else store.lon)
+        self._by_id = None
+
+    def __len__(self) -> int:
+        return len(self.store_ids)
+
+    @overload
+    def __getitem__(self, i: int) -> StoreRef: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[StoreRef]: ...
+
+    def __getitem__(self, i: int | slice) -> StoreRef | Sequence[StoreRef]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        lat, lon = self.coordinates(i) or (None, None)
+        return StoreRef(
+            self.store_ids[i],
+            self.names[i],
+            self.chains[i],
+            self.localities[i],
+            self.cities[i],
+            lat,
+            lon,
+            self.distributors[i],
+        )
+
+    def coordinates(self, i: int) -> tuple[float, float] | None:
+        lat, lon = self.lats[i], self.lons[i]
+        return None if math.isnan(lat) else (lat, lon)
+
+    def by_id(self) -> Mapping[str, StoreRef]:
+        """The stores by store_id (the index of ids is built on first use)."""
+        if self._by_id is None:
+            self._by_id = {sid: i for i, sid in enumerate(self.store_ids)}
+        return _StoresById(self, self._by_id)
+
+
+class _StoresById(Mapping[str, StoreRef]):
+    def __init__(self, table: StoreTable, positions: dict[str, int]) -> None:
+        self._table = table
+        self._positions = positions
+
+    def __getitem__(self, store_id: str) -> StoreRef:
+        return self._table[self._positions[store_id]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from restock_bot.config import Settings
 from restock_bot.gifts.eligibility import GiftPolicy, assess_gift
 from restock_bot.gifts.queue import Gift
 from restock_bot.post import Post
-from restock_bot.retailers import Store
+from restock_bot.retailers import Store, StoreRef
 from restock_bot.storage import gifts as stored_gifts
 from restock_bot.storage import inbox, tickets
 from restock_bot.storage.outbox import queue_notification, queue_reply
@@ -40,14 +40,14 @@ class TicketNotFound(LookupError):
 class Rules:
     """What the flows need besides the database: the stores, SLA, ladders and gift policy."""
 
-    stores: Mapping[str, Store]
+    stores: Mapping[str, Store | StoreRef]
     sla: sla.SlaPolicy = field(default_factory=sla.SlaPolicy)
     gift_policy: GiftPolicy = field(default_factory=GiftPolicy)
     default_ladder: tuple[str, ...] = ("distributor", "area_manager", "regional_head")
     ladders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def from_settings(cls, settings: Settings, stores: Mapping[str, Store]) -> Rules:
+    def from_settings(cls, settings: Settings, stores: Mapping[str, Store | StoreRef]) -> Rules:
         ladders = {d: tuple(t.name for t in s.ladder) for d, s in settings.distributors.items() if s.ladder}
         return cls(
             stores=stores,
@@ -151,7 +151,7 @@ async def _file_report(
 
 async def _open_or_join(
     session: AsyncSession,
-    store: Store,
+    store: Store | StoreRef,
     decision: Decision,
     report: ReportRow,
     report_ref: str,

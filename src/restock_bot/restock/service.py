@@ -19,7 +19,7 @@ from restock_bot.notify import Notifier
 from restock_bot.post import Post
 from restock_bot.restock import board, delivery, flows
 from restock_bot.restock.flows import Rules, TicketNotFound
-from restock_bot.retailers import Store, load_stores
+from restock_bot.retailers import Store, StoreRef, StoreTable, load_stores
 from restock_bot.storage import gifts as stored_gifts
 from restock_bot.storage import inbox, tickets
 from restock_bot.storage.cursors import ChannelCursors
@@ -54,11 +54,11 @@ class Delivered:
     notifications: int = 0
 
 
-def _stores_of(triage: Triager, settings: Settings) -> dict[str, Store]:
+def _stores_of(triage: Triager, settings: Settings) -> Mapping[str, Store | StoreRef]:
     """The stores by id: shared with triage's index when it exposes them, else read from the CSV."""
     listed = getattr(getattr(triage, "index", None), "stores", None)
-    if isinstance(listed, list) and all(isinstance(s, Store) for s in listed[:1]):
-        return {s.store_id: s for s in listed}
+    if isinstance(listed, StoreTable):
+        return listed.by_id()
     return {s.store_id: s for s in load_stores(settings.stores_csv)[0]}
 
 
@@ -72,7 +72,7 @@ class RestockService:
         database: Database,
         triage: Triager,
         *,
-        stores: Mapping[str, Store],
+        stores: Mapping[str, Store | StoreRef],
         clock: Clock,
         settings: Settings | None = None,
         notifier: Notifier,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from restock_bot.retailers import Store
+from restock_bot.retailers import Store, StoreTable
 from restock_bot.triage.chains import KNOWN_NICKNAMES
 from restock_bot.triage.text import fold, is_cjk, key, release_transliterators, romanised_forms, skeleton, spans, tokens
 
@@ -257,7 +257,9 @@ class StoreIndex:
     MAX_NGRAM = 6
 
     def __init__(self) -> None:
-        self.stores: list[Store] = []
+        self.stores = StoreTable()
+        self._chain_aliases: dict[int, tuple[str, ...]] = {}  # building only: aliases of chain branches
+        self._handle_users: dict[str, list[int]] = defaultdict(list)  # building only
         self.chains: list[Chain] = []
         self.chain_of: list[int] | array[int] = []  # store index -> chain index or -1
         self.city_of: list[int] | array[int] = []  # store index -> city index
@@ -283,6 +285,8 @@ class StoreIndex:
         for store in stores:
             index._add_store(store)
         index._derive_chain_keys()
+        index._chain_aliases.clear()
+        index._handle_users.clear()
         index.keys = _freeze(index.keys)
         index.skeletons = _freeze(index.skeletons)
         index.chain_of = array("i", index.chain_of)
@@ -320,6 +324,8 @@ class StoreIndex:
         for text in (store.name, store.chain, store.handle, store.locality, store.address, store.city, *store.aliases):
             self.vocab.update(w for w in tokens(fold(text)) if not is_cjk(w))
         self.stores.append(store)
+        if store.handle:
+            self._handle_users[key(store.handle)].append(i)
         city = self._city_id(store.city)
         self.city_of.append(city)
         city_variants = {key(store.city), *_place_variants(store.city)}
@@ -332,6 +338,7 @@ class StoreIndex:
                 self.chains.append(Chain(store.chain))
             chain = self._chain_ids[ck]
             self.chains[chain].branches.append(i)
+            self._chain_aliases[i] = store.aliases
             self.chain_of.append(chain)
         else:
             self.chain_of.append(-1)
@@ -365,11 +372,7 @@ class StoreIndex:
 
     def _derive_chain_keys(self) -> None:
         """Chain names, handles shared by branches, and nicknames common to the branches' aliases."""
-        handle_users: dict[str, set[int]] = defaultdict(set)
-        for i, s in enumerate(self.stores):
-            if s.handle:
-                handle_users[key(s.handle)].add(i)
-        for hk, users in handle_users.items():
+        for hk, users in self._handle_users.items():
             chains = {self.chain_of[i] for i in users}
             if len(users) > 1 and len(chains) == 1 and -1 not in chains:
                 self._add(hk, "chain", chains.pop())
@@ -394,7 +397,7 @@ class StoreIndex:
             chain_words = {w for n in (chain.name, *chain.nicknames) for w in tokens(fold(n))}
             chain_skeletons = {skeleton(w) for w in chain_words if w.isascii()}
             for i in chain.branches:  # an alias phrase minus the chain's words names the branch
-                for alias in self.stores[i].aliases:
+                for alias in self._chain_aliases[i]:
                     rest = [
                         w
                         for w in tokens(fold(alias))
@@ -416,13 +419,13 @@ class StoreIndex:
         counts: Counter[str] = Counter()
         for i in chain.branches:
             seen = set()
-            for alias in self.stores[i].aliases:
+            for alias in self._chain_aliases[i]:
                 words = tokens(fold(alias))
                 for n in (1, 2):
                     for j in range(len(words) - n + 1):
                         seen.add(" ".join(words[j : j + n]))
             counts.update(seen)
-        places = {k for i in chain.branches for k in _place_variants(self.stores[i].locality)}
+        places = {k for i in chain.branches for k in _place_variants(self.stores.localities[i])}
         need = max(2, math.ceil(0.3 * len(chain.branches)))
         nicks = set()
         for phrase, n in counts.items():
@@ -480,18 +483,16 @@ class StoreIndex:
         if grid is None:
             grid = {}
             for i in self.chains[chain].branches:
-                s = self.stores[i]
-                if s.lat is not None and s.lon is not None:
-                    grid.setdefault((int(s.lat // GRID), int(s.lon // GRID)), []).append(i)
+                point = self.stores.coordinates(i)
+                if point is not None:
+                    grid.setdefault((int(point[0] // GRID), int(point[1] // GRID)), []).append(i)
             self._chain_grid[chain] = grid
         row, col = int(lat // GRID), int(lon // GRID)
         return [i for dr in (-1, 0, 1) for dc in (-1, 0, 1) for i in grid.get((row + dr, col + dc), [])]
 
     def distance_km(self, i: int, lat: float, lon: float) -> float | None:
-        s = self.stores[i]
-        if s.lat is None or s.lon is None:
-            return None
-        return haversine_km(lat, lon, s.lat, s.lon)
+        point = self.stores.coordinates(i)
+        return None if point is None else haversine_km(lat, lon, point[0], point[1])
 
 
 _KINDS = {k: sys.intern(k) for k in ("name", "chain", "place", "city")}

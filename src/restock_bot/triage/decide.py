@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -519,8 +520,9 @@ class Triage:
             store = self.index.stores[i]
             score = 1.0 + len(named.get(i, "")) / 10
             out.append(Candidate(store.store_id, store.label, score, "", dist))
-        out.sort(key=lambda c: (c.distance_km if c.distance_km is not None else 0.0, -c.score, c.store_id))
-        return out[:5]
+        return heapq.nsmallest(
+            5, out, key=lambda c: (c.distance_km if c.distance_km is not None else 0.0, -c.score, c.store_id)
+        )
 
 
 def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:

@@ -9,12 +9,13 @@ chains by places, cities and geo points is left to `decide`.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -133,6 +134,49 @@ GENERIC_PLACE_WORDS = frozenset(
         "express",
     ]
 )
+# Words of shop names that say what kind of shop it is ("Sharma Ji Ki Dukaan"), never where it is.
+SHOP_WORDS = frozenset(
+    [
+        "ji",
+        "ki",
+        "ka",
+        "ke",
+        "ko",
+        "wala",
+        "wale",
+        "wali",
+        "dukaan",
+        "dukan",
+        "kirana",
+        "bhandar",
+        "general",
+        "provision",
+        "provisions",
+        "stores",
+        "store",
+        "shop",
+        "traders",
+        "trading",
+        "mart",
+        "supermarket",
+        "centre",
+        "center",
+        "mandir",
+        "brothers",
+        "bros",
+        "sons",
+        "and",
+        "co",
+        "enterprises",
+        "agency",
+        "shoten",
+        "商店",
+        "상회",
+        "마트",
+        "슈퍼",
+        "가게",
+    ]
+)
 _NUMBER_KANJI = str.maketrans("一二三四五六七八九", "123456789")
 # Branch suffixes: "…店", "…점", "… Branch" name the branch, the stem is how people say it.
 _BRANCH_SUFFIXES = ("駅前店", "駅店", "店", "역점", "점", "前", "몰", "branch", "outlet")
@@ -170,7 +214,7 @@ class Hit:
 
     key: str
     kind: str  # "name" | "chain" | "place" | "city"
-    ids: tuple[int, ...]  # store indices (name/place), chain indices (chain), city indices (city)
+    ids: Sequence[int]  # store indices (name/place), chain indices (chain), city indices (city)
     start: int  # character offsets in the folded text (for clause and name-position checks)
     end: int
     fuzzy: bool = False
@@ -287,6 +331,7 @@ class StoreIndex:
         index._derive_chain_keys()
         index._chain_aliases.clear()
         index._handle_users.clear()
+        index._drop_crowded_places()
         index.keys = _freeze(index.keys)
         index.skeletons = _freeze(index.skeletons)
         index.chain_of = array("i", index.chain_of)
@@ -294,7 +339,17 @@ class StoreIndex:
         for variants in (_branch_stems, _cjk_halves, _place_variants, _address_places):
             variants.cache_clear()  # only building needs them
         release_transliterators()
+        gc.collect()
+        gc.freeze()  # the index lives as long as the process: keep it out of every later collection
         return index
+
+    def _drop_crowded_places(self) -> None:
+        """A place word shared by a large share of all stores ("centre", "mandir") narrows nothing and costs
+        a long posting list per post: drop it, unless it is some store's locality."""
+        crowded = max(200, len(self.stores) // 2000)
+        places: dict[str, list[int]] = self.keys["place"]
+        for k in [k for k, ids in places.items() if len(ids) > crowded and k not in self.locality_keys]:
+            del places[k]
 
     def kinds_of(self, k: str) -> set[str]:
         """What a key names: 'name', 'chain', 'place', 'city'."""
@@ -357,7 +412,7 @@ class StoreIndex:
             name_key = key(store.name)
             for alias in store.aliases:
                 for word in tokens(fold(alias)):
-                    if word not in name_key and key(word) not in GENERIC_PLACE_WORDS:
+                    if word not in name_key and key(word) not in GENERIC_PLACE_WORDS and key(word) not in SHOP_WORDS:
                         for k in _place_variants(word):
                             self._add(k, "place", i)
         if store.postcode:
@@ -521,8 +576,8 @@ def _freeze(building: dict[str, dict[str, list[int]]]) -> dict[str, tuple[tuple[
     return frozen
 
 
-def _ids(ids: int | array[int]) -> tuple[int, ...]:
-    return (ids,) if isinstance(ids, int) else tuple(ids)
+def _ids(ids: int | array[int]) -> Sequence[int]:
+    return (ids,) if isinstance(ids, int) else ids
 
 
 def _loose(word: str) -> str:

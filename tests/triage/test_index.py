@@ -1,0 +1,72 @@
+"""The retailer index: every way a post names a store, held compactly for lists of a million stores."""
+
+from __future__ import annotations
+
+from restock_bot.retailers import Store
+from restock_bot.triage.stores import StoreIndex
+from restock_bot.triage.text import read_text
+
+
+def store(
+    i: int,
+    name: str,
+    chain: str = "",
+    locality: str = "Camp",
+    city: str = "Pune",
+    lat: float = 18.5,
+    lon: float = 73.8,
+    aliases: tuple[str, ...] = (),
+) -> Store:
+    return Store(
+        f"S-{i}", name, chain, aliases, "", f"{locality} Road", locality, city, "MH", "IN", "", lat, lon, "D-1"
+    )
+
+
+def hits(index: StoreIndex, text: str) -> dict[str, set[str]]:
+    t = read_text(text)
+    found: dict[str, set[str]] = {}
+    for h in index.find(t.words, t.offsets):
+        found.setdefault(h.kind, set()).add(h.key)
+    return found
+
+
+def test_chain_nicknames_recurring_in_branch_aliases_name_the_chain() -> None:
+    index = StoreIndex.build(
+        [
+            store(1, "Big Basket Store Camp", "Big Basket Store", "Camp", aliases=("BBS Camp",)),
+            store(2, "Big Basket Store Aundh", "Big Basket Store", "Aundh", aliases=("BBS Aundh",)),
+        ]
+    )
+    assert "bbs" in hits(index, "no luck at bbs aundh")["chain"]
+    assert "aundh" in hits(index, "no luck at bbs aundh")["place"]
+
+
+def test_the_store_table_answers_by_id_with_label_and_distributor() -> None:
+    index = StoreIndex.build([store(1, "Asha Stores"), store(2, "Om Stores", locality="Aundh", lat=18.56, lon=73.81)])
+    by_id = index.stores.by_id()
+    assert set(by_id) == {"S-1", "S-2"}
+    assert by_id["S-2"].label == "Om Stores, Aundh, Pune" and by_id["S-2"].distributor_id == "D-1"
+    assert index.distance_km(1, 18.56, 73.81) == 0.0
+
+
+def test_branches_near_a_point_come_from_the_chain_grid() -> None:
+    index = StoreIndex.build(
+        [
+            store(1, "Kwik Camp", "Kwik", "Camp", lat=18.52, lon=73.87),
+            store(2, "Kwik Aundh", "Kwik", "Aundh", lat=18.56, lon=73.81),
+            store(3, "Kwik Mumbai", "Kwik", "Bandra", city="Mumbai", lat=19.06, lon=72.83),
+        ]
+    )
+    near = index.branches_near(0, 18.53, 73.86)
+    assert set(near) == {0, 1}  # the Mumbai branch is far outside the cells around the point
+
+
+def test_a_place_word_shared_by_a_crowd_of_stores_is_dropped_but_localities_stay() -> None:
+    crowd = [
+        store(i, f"Shop {i}", locality="Kothrud" if i % 2 else "Baner", aliases=(f"Shop {i} Hilltop",))
+        for i in range(500)
+    ]
+    index = StoreIndex.build(crowd)
+    found = hits(index, "near hilltop in kothrud")
+    assert "kothrud" in found.get("place", set())
+    assert "hilltop" not in found.get("place", set())

@@ -7,6 +7,7 @@ import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from restock_bot.post import GeoPoint, Post
@@ -40,6 +41,9 @@ _PRESENCE = re.compile(
     r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
 )
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
+_RETWEET = re.compile(r"(?:^|\s)rt @\w+")
+_DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_STOPS = re.compile(r"[.!?,]")
 _HAD_TO = re.compile(r"had to|settle|walk|걸어|가세요|가서|갔더니|toh ")
 _LANDMARK_BEFORE = re.compile(
     r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $|ke (?:paas|saamne) $"
@@ -145,7 +149,7 @@ class Triage:
             return False, ["empty: no words of its own"]
         if self.catalogue.is_brand_account(post.author.username):
             return False, [f"posted by the brand's own account @{post.author.username}"]
-        if re.search(r"(?:^|\s)rt @\w+", text.folded):
+        if _RETWEET.search(text.folded):
             return False, ["a retweet, not a report of its own"]
         about = self._about_brand(reading) or (parent is not None and self._about_brand(parent))
         parent_stockout = parent is not None and self._absence(parent)[0]
@@ -339,11 +343,10 @@ class Triage:
         reasons: list[str] = []
         named: dict[int, str] = {}
         chains: dict[int, str] = {}
-        places: dict[int, set[str]] = {}
+        places: list[Hit] = []
         cities: set[int] = set()
-        place_tag_places: dict[int, set[str]] = {}
+        tag_places: list[Hit] = []
         place_tag_cities: set[int] = set()
-        exact_places: set[int] = set()
         geo = None
         for reading, post in texts:
             hits = self._store_hits(reading, post.text)
@@ -355,18 +358,14 @@ class Triage:
                     for c in h.ids:
                         chains.setdefault(c, h.key)
                 elif h.kind == "place":
-                    for i in h.ids:
-                        places.setdefault(i, set()).add(h.key)
-                        if not h.fuzzy and h.key in index.locality_keys:
-                            exact_places.add(i)
+                    places.append(h)
                 elif h.kind == "city":
                     cities.update(h.ids)
             if post.place:
                 tag_words, tag_offsets = words_at(fold(post.place))
                 for h in index.find(tag_words, tag_offsets, _romanised(post.place)):
                     if h.kind == "place" and "city" not in index.kinds_of(h.key):
-                        for i in h.ids:
-                            place_tag_places.setdefault(i, set()).add(h.key)
+                        tag_places.append(h)
                     elif h.kind == "city":
                         place_tag_cities.update(h.ids)
             if geo is None and post.geo is not None:
@@ -385,12 +384,12 @@ class Triage:
             return self._candidates(pool.sample(geo), named, geo)
 
         # Localities, branch names, landmarks named in the text.
-        in_text = {i: ks for i, ks in places.items() if pool.has(i)}
+        in_text = pool.placed(places)
         if in_text:
             best = max(len("".join(ks)) for ks in in_text.values())
-            pool = _Pool(index, stores={i for i, ks in in_text.items() if len("".join(ks)) == best})
+            pool = pool.narrowed({i for i, ks in in_text.items() if len("".join(ks)) == best})
             reasons.append("place(s) " + ", ".join(sorted({k for ks in in_text.values() for k in ks})))
-        elif exact_places and not named and any(index.city_of[i] in pool.cities() for i in exact_places):
+        elif not named and self._names_unlisted_branch(places, pool):
             reasons.append("the place named has no branch of this chain: not in the list")
             return None, candidates(), reasons
 
@@ -400,16 +399,17 @@ class Triage:
                 continue
             in_city = pool.in_cities(city_ids)
             if in_city:
-                pool = _Pool(index, stores=in_city)
+                pool = pool.narrowed(in_city)
                 reasons.append(f"city from the {source}: {', '.join(index.cities[c] for c in city_ids)}")
             elif source == "text" and not named:
                 reasons.append("no branch in the city named")
                 return None, candidates(), reasons
-        if pool.size() > 1 and place_tag_places:
-            tagged = {i: len("".join(ks)) for i, ks in place_tag_places.items() if pool.has(i)}
+        if pool.size() > 1 and tag_places:
+            place_tag_places = pool.placed(tag_places)
+            tagged = {i: len("".join(ks)) for i, ks in place_tag_places.items()}
             if tagged:
                 best = max(tagged.values())
-                pool = _Pool(index, stores={i for i, n in tagged.items() if n == best})
+                pool = pool.narrowed({i for i, n in tagged.items() if n == best})
                 reasons.append(
                     "place tag narrows to " + ", ".join(sorted({k for i in tagged for k in place_tag_places[i]}))
                 )
@@ -423,7 +423,7 @@ class Triage:
         if pool.size() == 1:
             store = index.stores[next(iter(pool.sample(None)))]
             reasons.append(f"one store left: {store.store_id} {store.label}")
-            return store.store_id, candidates(), reasons
+            return store.store_id, self._candidates(pool.sample(None), named, geo), reasons
         reasons.append(f"{pool.size()} stores fit: ask which one")
         return None, candidates(), reasons
 
@@ -499,6 +499,16 @@ class Triage:
         pattern = re.compile(r"(?<![A-Za-z])" + re.escape(word) + r"(?![a-z])")
         return bool(pattern.search(original)) and not original.isupper()
 
+    def _names_unlisted_branch(self, places: list[Hit], pool: _Pool) -> bool:
+        """The text names a locality of a city where the chain has branches, but none there: unlisted."""
+        cities = pool.cities()
+        return any(
+            self.index.city_of[i] in cities
+            for h in places
+            if not h.fuzzy and h.key in self.index.locality_keys
+            for i in h.ids
+        )
+
     def _nearest(self, cands: Iterable[int], lat: float, lon: float) -> tuple[int | None, str]:
         dists = sorted((d, i) for i in cands if (d := self.index.distance_km(i, lat, lon)) is not None)
         if not dists:
@@ -514,15 +524,18 @@ class Triage:
 
     def _candidates(self, stores: list[int], named: dict[int, str], geo: GeoPoint | None) -> list[Candidate]:
         """The likely stores to list in a 'which store?' reply, nearest first when there is a geo point."""
-        out = []
-        for i in stores:
+        table = self.index.stores
+
+        def rank(i: int) -> tuple[float, float, str]:
             dist = self.index.distance_km(i, geo.lat, geo.lon) if geo is not None else None
-            store = self.index.stores[i]
-            score = 1.0 + len(named.get(i, "")) / 10
-            out.append(Candidate(store.store_id, store.label, score, "", dist))
-        return heapq.nsmallest(
-            5, out, key=lambda c: (c.distance_km if c.distance_km is not None else 0.0, -c.score, c.store_id)
-        )
+            return (dist if dist is not None else 0.0, -(1.0 + len(named.get(i, "")) / 10), table.store_ids[i])
+
+        out = []
+        for i in heapq.nsmallest(5, stores, key=rank):
+            store = table[i]
+            dist = self.index.distance_km(i, geo.lat, geo.lon) if geo is not None else None
+            out.append(Candidate(store.store_id, store.label, 1.0 + len(named.get(i, "")) / 10, "", dist))
+        return out
 
 
 def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
@@ -536,12 +549,18 @@ def _after_other_brand(text: PostText, mention: ProductMention) -> bool:
     if not before:
         return False
     word = before[-1]
-    original = re.search(r"(?<![A-Za-z])(" + re.escape(word) + r")(?![a-z])", text.original, re.IGNORECASE)
+    original = _word_pattern(word).search(text.original)
     return bool(original and original.group(1)[:1].isupper() and len(word) > 2 and word not in ("the", "no", "my"))
 
 
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """The word as written anywhere in a post, any case."""
+    return re.compile(r"(?<![A-Za-z])(" + re.escape(word) + r")(?![a-z])", re.IGNORECASE)
+
+
 def _romanised(original: str) -> bool:
-    return bool(re.search(r"[\u0900-\u097F]", original))
+    return bool(_DEVANAGARI.search(original))
 
 
 _NO_WORDS = re.compile(
@@ -564,7 +583,7 @@ def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue
             cues.append(Cue("absence", "en", text.folded[p.start : after.end()], p.start, after.end()))
     for m in _NO_WORDS.finditer(text.folded):
         for p in products:
-            if 0 <= p.start - m.end() <= 24 and not re.search(r"[.!?,]", text.folded[m.end() : p.start]):
+            if 0 <= p.start - m.end() <= 24 and not _STOPS.search(text.folded, m.end(), p.start):
                 cues.append(Cue("absence", "en", text.folded[m.start() : p.end], m.start(), p.end))
                 break
     return cues
@@ -584,6 +603,22 @@ class _Pool:
     def has(self, i: int) -> bool:
         return i in self.stores if self.stores is not None else self.index.chain_of[i] in self.chains
 
+    def placed(self, hits: list[Hit]) -> dict[int, set[str]]:
+        """Stores of the pool that the place words name, with the words: walks whichever side is shorter."""
+        out: dict[int, set[str]] = {}
+        if self.stores is not None and len(self.stores) * len(hits) < sum(len(h.ids) for h in hits):
+            for i in self.stores:
+                for h in hits:
+                    j = bisect.bisect_left(h.ids, i)
+                    if j < len(h.ids) and h.ids[j] == i:
+                        out.setdefault(i, set()).add(h.key)
+            return out
+        for h in hits:
+            for i in h.ids:
+                if self.has(i):
+                    out.setdefault(i, set()).add(h.key)
+        return out
+
     def size(self) -> int:
         if self.stores is not None:
             return len(self.stores)
@@ -600,14 +635,21 @@ class _Pool:
         return {i for c in self.chains for city in city_ids for i in self.index.branches_in_city(c, city)}
 
     def near(self, lat: float, lon: float) -> list[int]:
-        """Stores of the pool near a point (all of a small pool; a chain's nearby grid cells otherwise)."""
-        if self.stores is not None:
+        """Stores of the pool near a point (all of a small pool; the chains' nearby grid cells otherwise)."""
+        if self.stores is not None and (len(self.stores) <= 64 or not self.chains):
             return list(self.stores)
-        return [i for c in self.chains for i in self.index.branches_near(c, lat, lon)]
+        near = [i for c in self.chains for i in self.index.branches_near(c, lat, lon)]
+        return near if self.stores is None else [i for i in near if i in self.stores]
+
+    def narrowed(self, stores: set[int]) -> _Pool:
+        """The pool cut down to `stores`, remembering the chains it came from (for the geo grid)."""
+        return _Pool(self.index, stores=stores, chains=self.chains)
 
     def sample(self, geo: GeoPoint | None) -> list[int]:
         if self.stores is not None:
-            return sorted(self.stores)
+            if geo is not None and len(self.stores) > self.SAMPLE:
+                return self.near(geo.lat, geo.lon)[: self.SAMPLE] or sorted(self.stores)[: self.SAMPLE]
+            return sorted(self.stores)[: self.SAMPLE]
         if geo is not None:
             return self.near(geo.lat, geo.lon)[: self.SAMPLE]
         return [i for c in sorted(self.chains) for i in self.index.branches_of(c)[: self.SAMPLE]]

@@ -341,6 +341,7 @@ _OTHER_OBJECT_PATTERNS = [
 ]
 
 
+_LATIN_CHAR = re.compile(r"[a-z]")
 _HANGUL_CHAR = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _JAPANESE_CHAR = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -368,7 +369,7 @@ _PATTERNS = [
 
 def find_cues(folded: str) -> list[Cue]:
     """Every absence and killer cue in a post's folded text, in order of position."""
-    present = {"latin"} if re.search(r"[a-z]", folded) else set()
+    present = {"latin"} if _LATIN_CHAR.search(folded) else set()
     if _HANGUL_CHAR.search(folded):
         present.add("hangul")
     if _JAPANESE_CHAR.search(folded):

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from indic_transliteration import sanscript
 
+_MENTION = re.compile(r"@(\w+)")
+_HASHTAG = re.compile(r"#(\w+)")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _DEVANAGARI_RUN = re.compile(r"[\u0900-\u097F]+")
@@ -226,8 +228,8 @@ def read_text(original: str) -> PostText:
     """Normalise a post's text once for all of triage."""
     nfkc = unicodedata.normalize("NFKC", original or "")
     without_urls = _URL.sub(" ", nfkc)
-    mentions = [m.casefold() for m in re.findall(r"@(\w+)", without_urls)]
-    hashtags = [h.casefold() for h in re.findall(r"#(\w+)", without_urls)]
+    mentions = [m.casefold() for m in _MENTION.findall(without_urls)]
+    hashtags = [h.casefold() for h in _HASHTAG.findall(without_urls)]
     folded = _SCRIPT_SEAM.sub(" ", squeeze(fold(without_urls)))
     words, offsets = words_at(folded)
     return PostText(

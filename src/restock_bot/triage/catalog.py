@@ -209,7 +209,7 @@ class Catalogue:
     def _near_brand(self, word: str) -> tuple[str, frozenset[str]] | None:
         """A misspelt brand name ("nibboo", "nibob") by edit similarity; never a shorter word."""
         for bk in self.brand_keys:
-            if len(bk) >= 4 and len(word) >= len(bk) and fuzz.ratio(word, bk) >= 80 and word[0] == bk[0]:
+            if word[0] == bk[0] and len(bk) >= 4 and len(word) >= len(bk) and fuzz.ratio(word, bk) >= 80:
                 return self.brands[self.brand_keys.index(bk)], frozenset()
         return None
 

@@ -62,6 +62,7 @@ class Reading:
     cues: list[Cue]
     clauses: list[int] = field(default_factory=list)  # start offset of each clause in the folded text
     store_hits: list[Hit] | None = None  # found once, on first use
+    absences: list[Cue] | None = None  # found once, on first use
 
     def clause_of(self, offset: int) -> int:
         """The index of the clause holding `offset`."""
@@ -95,7 +96,8 @@ class Triage:
     def read(self, post: Post) -> Reading:
         text = read_text(post.text)
         products = self.catalogue.find(text.words, text.offsets, _romanised(post.text))
-        cues = find_cues(text.folded) + _product_absence(text, products)
+        cues = find_cues(text.folded, with_killers=products != [] or post.in_reply_to is not None)
+        cues += _product_absence(text, products)
         clauses = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text.folded) if m.end() < len(text.folded)]
         return Reading(
             text=text,
@@ -232,7 +234,12 @@ class Triage:
 
     def _absence_cues(self, reading: Reading) -> list[Cue]:
         """Absence cues not inside a hypothetical, and not in a clause about something else while the
-        product itself is said to be there ("Crunchex khatam, Nibbo hai")."""
+        product itself is said to be there ("Crunchex khatam, Nibbo hai"). Found once per reading."""
+        if reading.absences is None:
+            reading.absences = self._find_absence_cues(reading)
+        return reading.absences
+
+    def _find_absence_cues(self, reading: Reading) -> list[Cue]:
         objects = [c for c in reading.cues if c.kind == "other_object"]
         cues = [
             c

@@ -367,8 +367,9 @@ _PATTERNS = [
 ]
 
 
-def find_cues(folded: str) -> list[Cue]:
-    """Every absence and killer cue in a post's folded text, in order of position."""
+def find_cues(folded: str, with_killers: bool = True) -> list[Cue]:
+    """Every absence and killer cue in a post's folded text, in order of position. A post that names no
+    product can only be a stock-out as a reply, so `with_killers=False` looks for absence cues alone."""
     present = {"latin"} if _LATIN_CHAR.search(folded) else set()
     if _HANGUL_CHAR.search(folded):
         present.add("hangul")
@@ -376,7 +377,7 @@ def find_cues(folded: str) -> list[Cue]:
         present.add("japanese")
     cues: list[Cue] = []
     for kind, lang, script, pattern in _PATTERNS:
-        if script in present:
+        if script in present and (with_killers or kind == "absence"):
             cues.extend(Cue(kind, lang, m.group(), m.start(), m.end()) for m in pattern.finditer(folded))
     return sorted(cues, key=lambda c: c.start)
 

@@ -516,8 +516,8 @@ class Triage:
             for i in h.ids
         )
 
-    def _nearest(self, cands: Iterable[int], lat: float, lon: float) -> tuple[int | None, str]:
-        dists = sorted((d, i) for i in cands if (d := self.index.distance_km(i, lat, lon)) is not None)
+    def _nearest(self, cands: list[int], lat: float, lon: float) -> tuple[int | None, str]:
+        dists = self.index.nearest_two(cands, lat, lon)
         if not dists:
             return None, "geo point, but no coordinates for these stores"
         d1, first = dists[0]

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from restock_bot.retailers import Store, StoreTable
 from restock_bot.triage.chains import KNOWN_NICKNAMES
 from restock_bot.triage.text import fold, is_cjk, key, release_transliterators, romanised_forms, skeleton, spans, tokens
@@ -544,6 +546,23 @@ class StoreIndex:
             self._chain_grid[chain] = grid
         row, col = int(lat // GRID), int(lon // GRID)
         return [i for dr in (-1, 0, 1) for dc in (-1, 0, 1) for i in grid.get((row + dr, col + dc), [])]
+
+    def nearest_two(self, stores: list[int], lat: float, lon: float) -> list[tuple[float, int]]:
+        """The two stores nearest a point, with their distances in km (numpy over the store columns)."""
+        if not stores:
+            return []
+        ids = np.fromiter(stores, dtype=np.int64, count=len(stores))
+        lats = np.frombuffer(self.stores.lats, dtype=np.float64)[ids]
+        lons = np.frombuffer(self.stores.lons, dtype=np.float64)[ids]
+        p1, p2 = math.radians(lat), np.radians(lats)
+        h = np.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(np.radians(lons - lon) / 2) ** 2
+        km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(1.0, h)))
+        known = ~np.isnan(km)
+        if not known.any():
+            return []
+        ids, km = ids[known], km[known]
+        order = np.argsort(km)[:2] if len(km) > 2 else np.argsort(km)
+        return [(float(km[j]), int(ids[j])) for j in order]
 
     def distance_km(self, i: int, lat: float, lon: float) -> float | None:
         point = self.stores.coordinates(i)

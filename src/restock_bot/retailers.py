@@ -4,6 +4,7 @@ and the checks that warn about what hurts matching."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import sys
 from array import array
@@ -42,6 +43,7 @@ class Store:
     lon: float | None
     distributor_id: str
     extra: Mapping[str, str] = field(default_factory=lambda: NO_EXTRA, compare=False)
+    line: int = field(default=0, compare=False)  # where it was read, for messages
 
     @property
     def label(self) -> str:
@@ -251,7 +253,7 @@ def read_stores(path: str | Path) -> Iterator[Store | RowProblem]:
                 yield RowProblem(line, f"store_id {store.store_id} appears twice", store_id=store.store_id)
                 continue
             seen.add(store.store_id)
-            yield store
+            yield dataclasses.replace(store, line=line)
 
 
 def load_stores(path: str | Path) -> tuple[list[Store], list[RowProblem]]:
@@ -273,7 +275,7 @@ def matching_warnings(stores: list[Store], far_km: float = 60.0) -> list[RowProb
     """Warnings about what hurts matching: same name in one city with no locality to tell them apart,
     missing coordinates, and stores far from the rest of their city."""
     warnings: list[RowProblem] = []
-    line_of = {s.store_id: i for i, s in enumerate(stores, start=2)}
+    line_of = {s.store_id: s.line or i for i, s in enumerate(stores, start=2)}
     by_name_city: dict[tuple[str, str], list[Store]] = defaultdict(list)
     for s in stores:
         by_name_city[(s.name.casefold(), s.city.casefold())].append(s)

@@ -55,3 +55,13 @@ def test_missing_columns_stop_with_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["stores", "validate", str(path)])
     assert result.exit_code == 2
     assert "missing column(s)" in result.stderr
+
+
+def test_warnings_name_the_real_line_even_after_bad_rows(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "B-1,Broken,,,,Main Rd,Camp,Pune,MH,IN,,north,73.87,D",
+        "B-2,No Geo,,,,X Rd,Camp,Pune,MH,IN,,,,D",
+    )
+    result = CliRunner().invoke(app, ["stores", "validate", str(path)])
+    assert "line 3 (B-2): warning: no coordinates" in result.stderr

@@ -348,7 +348,7 @@ class Triage:
     def _store(self, texts: list[tuple[Reading, Post]]) -> tuple[str | None, list[Candidate], list[str]]:
         index = self.index
         reasons: list[str] = []
-        named: dict[int, str] = {}
+        name_hits: list[Hit] = []
         chains: dict[int, str] = {}
         places: list[Hit] = []
         cities: set[int] = set()
@@ -359,8 +359,7 @@ class Triage:
             hits = self._store_hits(reading, post.text)
             for h in hits:
                 if h.kind == "name":
-                    for i in h.ids:
-                        named.setdefault(i, h.key)
+                    name_hits.append(h)
                 elif h.kind == "chain":
                     for c in h.ids:
                         chains.setdefault(c, h.key)
@@ -377,9 +376,12 @@ class Triage:
                         place_tag_cities.update(h.ids)
             if geo is None and post.geo is not None:
                 geo = post.geo
-        if named:
-            pool = _Pool(index, stores=set(named))
-            reasons.append("store name(s) " + ", ".join(sorted(set(named.values()))))
+        named: dict[int, str] = {}  # the stores named outright, with the name (kept for up to 256 of them)
+        if name_hits:
+            pool = _Pool(index, stores=set().union(*(h.ids for h in name_hits)))
+            if pool.size() <= 256:
+                named = {i: h.key for h in reversed(name_hits) for i in h.ids}
+            reasons.append("store name(s) " + ", ".join(sorted({h.key for h in name_hits})))
         elif chains:
             pool = _Pool(index, chains=set(chains))
             reasons.append(f"chain {', '.join(index.chains[c].name for c in chains)}: {pool.size()} branches")
@@ -396,7 +398,7 @@ class Triage:
             best = max(len("".join(ks)) for ks in in_text.values())
             pool = pool.narrowed({i for i, ks in in_text.items() if len("".join(ks)) == best})
             reasons.append("place(s) " + ", ".join(sorted({k for ks in in_text.values() for k in ks})))
-        elif not named and self._names_unlisted_branch(places, pool):
+        elif not name_hits and self._names_unlisted_branch(places, pool):
             reasons.append("the place named has no branch of this chain: not in the list")
             return None, candidates(), reasons
 
@@ -408,7 +410,7 @@ class Triage:
             if in_city:
                 pool = pool.narrowed(in_city)
                 reasons.append(f"city from the {source}: {', '.join(index.cities[c] for c in city_ids)}")
-            elif source == "text" and not named:
+            elif source == "text" and not name_hits:
                 reasons.append("no branch in the city named")
                 return None, candidates(), reasons
         if pool.size() > 1 and tag_places:

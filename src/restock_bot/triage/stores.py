@@ -338,8 +338,8 @@ class StoreIndex:
         index.skeletons = _freeze(index.skeletons)
         index.chain_of = array("i", index.chain_of)
         index.city_of = array("i", index.city_of)
-        for variants in (_branch_stems, _cjk_halves, _place_variants, _address_places):
-            variants.cache_clear()  # only building needs them
+        for variants in (_branch_stems, _cjk_halves, _place_variants, _address_places, fold, key, skeleton):
+            variants.cache_clear()  # building fills them; posts refill only what they use
         release_transliterators()
         gc.collect()
         gc.freeze()  # the index lives as long as the process: keep it out of every later collection

@@ -59,7 +59,7 @@ def devanagari_to_latin(word: str) -> str:
     return plain
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Width/case fold and transliterate Devanagari; keep Hangul and Japanese."""
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -80,7 +80,7 @@ def words_at(text: str) -> tuple[list[str], list[int]]:
     return [m.group() for m in found], [m.start() for m in found]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def key(text: str) -> str:
     """The lookup key of a name: folded, tokens joined without spaces ("D-Mart" == "DMart" == "d mart")."""
     return "".join(tokens(fold(text)))
@@ -89,7 +89,7 @@ def key(text: str) -> str:
 _SKELETON_MAP = str.maketrans({"w": "v", "z": "s", "q": "k", "x": "ks", "c": "k"})
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def skeleton(word: str) -> str:
     """A consonant skeleton for matching across spellings and scripts ("dimart" ~ "dmart", "jayapur" ~
     "jaipur"): first letter kept, vowels, y and h-after-consonant dropped, repeats collapsed."""

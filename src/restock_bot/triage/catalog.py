@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,10 +188,16 @@ class Catalogue:
 
     def find(self, words: list[str], offsets: list[int], romanised: bool = False) -> list[ProductMention]:
         """Product and brand names in a text's words (character offsets into its folded form)."""
-        found: list[ProductMention] = []
-        single = set(words)
         vocab = None if romanised else self.vocab
-        for span, start, end in spans(words, offsets, self.MAX_NGRAM, self.max_cjk, vocab, self.starts):
+        candidates = spans(words, offsets, self.MAX_NGRAM, self.max_cjk, vocab, self.starts)
+        return self.find_in(candidates, set(words), romanised)
+
+    def find_in(
+        self, candidates: Iterable[tuple[str, int, int]], single: set[str], romanised: bool = False
+    ) -> list[ProductMention]:
+        """Product and brand names among spans already cut from a text (see `text.spans`)."""
+        found: list[ProductMention] = []
+        for span, start, end in candidates:
             hit = self.keys.get(span)
             fuzzy = False
             if hit is None and len(span) >= 4 and span.isascii():

@@ -16,7 +16,7 @@ from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _with
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
 from restock_bot.triage.stores import ORDINARY_WORDS, Hit, StoreIndex
-from restock_bot.triage.text import PostText, fold, key, read_text, words_at
+from restock_bot.triage.text import PostText, fold, key, read_text, spans, words_at
 
 # Where one clause ends and the next begins: punctuation and the conjunctions of contrast.
 _CLAUSE_BREAK = re.compile(
@@ -61,6 +61,7 @@ class Reading:
     products: list[ProductMention]
     cues: list[Cue]
     clauses: list[int] = field(default_factory=list)  # start offset of each clause in the folded text
+    spans: list[tuple[str, int, int]] = field(default_factory=list)  # candidate keys cut from the text
     store_hits: list[Hit] | None = None  # found once, on first use
     absences: list[Cue] | None = None  # found once, on first use
 
@@ -85,6 +86,10 @@ class Triage:
         self.index = stores if isinstance(stores, StoreIndex) else StoreIndex.build(stores)
         self.catalogue = products if isinstance(products, Catalogue) else Catalogue(list(products))
         self.catalogue.handles.update(h.casefold().lstrip("@") for h in brand_handles)
+        self._vocab = self.catalogue.vocab | self.index.vocab
+        self._starts = self.catalogue.starts | self.index.starts
+        self._max_ngram = max(self.catalogue.MAX_NGRAM, self.index.MAX_NGRAM)
+        self._max_cjk = max(self.catalogue.max_cjk, self.index.max_cjk_key)
 
     @classmethod
     def from_files(cls, stores_csv: str | Path, products_csv: str | Path) -> Triage:
@@ -95,7 +100,18 @@ class Triage:
     # -- reading ----------------------------------------------------------------------------------
     def read(self, post: Post) -> Reading:
         text = read_text(post.text)
-        products = self.catalogue.find(text.words, text.offsets, _romanised(post.text))
+        romanised = _romanised(post.text)
+        cut = list(
+            spans(
+                text.words,
+                text.offsets,
+                self._max_ngram,
+                self._max_cjk,
+                None if romanised else self._vocab,
+                self._starts,
+            )
+        )  # one cut of the text serves the catalogue now and the retailer index later
+        products = self.catalogue.find_in(cut, set(text.words), romanised)
         cues = find_cues(text.folded, with_killers=products != [] or post.in_reply_to is not None)
         cues += _product_absence(text, products)
         clauses = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text.folded) if m.end() < len(text.folded)]
@@ -103,6 +119,7 @@ class Triage:
             text=text,
             language=language_of(text.folded, text.script, post.lang),
             products=products,
+            spans=cut,
             cues=sorted(cues, key=lambda c: c.start),
             clauses=clauses,
         )
@@ -449,7 +466,7 @@ class Triage:
         product_spans = [(m.start, m.end) for m in reading.products if not m.fuzzy]
         hits = [
             h
-            for h in self.index.find(text.words, text.offsets, _romanised(original))
+            for h in self.index.find_in(reading.spans, _romanised(original))
             if not any(s < h.end and h.start < e and (e - s) >= (h.end - h.start) for s, e in product_spans)
         ]
         place_spans = [(h.start, h.end) for h in hits if h.kind == "place"]

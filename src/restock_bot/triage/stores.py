@@ -495,10 +495,14 @@ class StoreIndex:
     def find(self, words: list[str], offsets: list[int], romanised: bool = False) -> list[Hit]:
         """The index keys present in a text's words (character offsets into its folded form); words
         transliterated from another script (`romanised`) also match by consonant skeleton."""
+        vocab = None if romanised else self.vocab
+        return self.find_in(spans(words, offsets, self.MAX_NGRAM, self.max_cjk_key, vocab, self.starts), romanised)
+
+    def find_in(self, candidates: Iterable[tuple[str, int, int]], romanised: bool = False) -> list[Hit]:
+        """The index keys among spans already cut from a text (see `text.spans`)."""
         hits: list[Hit] = []
         keys = self.keys
-        vocab = None if romanised else self.vocab
-        for span, start, end in spans(words, offsets, self.MAX_NGRAM, self.max_cjk_key, vocab, self.starts):
+        for span, start, end in candidates:
             found = keys.get(span)
             if found:
                 for kind, ids in found:

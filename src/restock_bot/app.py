@@ -1,8 +1,8 @@
 """Wiring: builds the bot's adapters and core from Settings and runs them (initialize → start → stop).
 
 `RestockBot` owns one HTTP client session, the RestockService (database and triage), the distributor
-notifier, the reply senders, the channels (the inbound webhook always, X polling when configured), the
-scheduler (inbox worker, SLA sweep, delivery) and the web app served on settings.host:port.
+notifier, the reply senders, the channels (the inbound webhook always; X in the modes of `x.mode` and
+Bluesky when configured), the scheduler (inbox worker, SLA sweep, delivery) and the web app on host:port.
 """
 
 from __future__ import annotations
@@ -19,12 +19,17 @@ import structlog
 from aiohttp import web
 
 from restock_bot.channels.base import ReplySender
+from restock_bot.channels.bluesky import BlueskyApi, BlueskyPoller, BlueskyReplies
+from restock_bot.channels.listening import Listening
+from restock_bot.channels.rate_limit import ClientRateLimit
 from restock_bot.channels.webhook import WebhookReplies, webhook_routes
-from restock_bot.channels.x import XApi, XCredentialsError, XError, XPoller, XReplies
+from restock_bot.channels.x import XApi, XReplies
+from restock_bot.channels.x_listening import XListening
 from restock_bot.clock import Clock, SystemClock
 from restock_bot.config import Settings
 from restock_bot.notify import Notifier
 from restock_bot.notify.distributor import DistributorWebhooks
+from restock_bot.notify.email import SmtpMailer
 from restock_bot.post import Post
 from restock_bot.restock.service import RestockService, Triager
 from restock_bot.scheduler import INBOX_JOB, RestockScheduler
@@ -72,38 +77,6 @@ class Inbox:
         if new and self._scheduler.running:
             self._scheduler.wake(INBOX_JOB)
         return new
-
-
-class XPolling:
-    """Polls X every `poll_seconds` until stopped; bad credentials stop it, other failures wait a round."""
-
-    def __init__(self, poller: XPoller, poll_seconds: float) -> None:
-        self._poller = poller
-        self._poll_seconds = poll_seconds
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="x-polling")
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._poller.poll()
-            except XCredentialsError as exc:
-                log.error("x_polling_stopped", error=str(exc))
-                return
-            except XError as exc:
-                log.warning("x_poll_failed", error=str(exc))
-            except Exception:  # one bad poll must not end polling
-                log.exception("x_poll_crashed")
-            await asyncio.sleep(self._poll_seconds)
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        self._task = None
 
 
 def _has_path(app: web.Application, path: str) -> bool:
@@ -161,7 +134,9 @@ class RestockBot:
         self._service: RestockService | None = None
         self._scheduler: RestockScheduler | None = None
         self._inbox: Inbox | None = None
-        self._x_polling: XPolling | None = None
+        self._x: XListening | None = None
+        self._bluesky_api: BlueskyApi | None = None
+        self._bluesky: Listening | None = None
         self._runner: web.AppRunner | None = None
 
     @property
@@ -178,7 +153,7 @@ class RestockBot:
 
     @property
     def inbox(self) -> Inbox:
-        """Where posts enter (what the webhook and X polling call)."""
+        """Where posts enter (what the webhooks, X and Bluesky call)."""
         if self._inbox is None:
             raise RuntimeError("call initialize() first")
         return self._inbox
@@ -203,10 +178,14 @@ class RestockBot:
         if settings.x.enabled:
             x_api = XApi(settings.x, self._http)
             senders.append(XReplies(x_api, dry_run=settings.x.dry_run))
+        if settings.bluesky.enabled:
+            self._bluesky_api = BlueskyApi(settings.bluesky)
+            senders.append(BlueskyReplies(self._bluesky_api, dry_run=settings.bluesky.dry_run))
         self._service = await RestockService.open(
             settings,
             clock=self.clock,
             notifier=notifier,
+            mailer=SmtpMailer(settings.email) if settings.email.enabled else None,
             senders=[*senders, *self._extra_senders],
             triage=self._triage,
         )
@@ -217,35 +196,46 @@ class RestockBot:
             delivery_seconds=settings.delivery_seconds,
         )
         self._inbox = Inbox(self._service, self._scheduler)
+        rate = ClientRateLimit(settings.webhook_rate_per_minute)
+        routes = webhook_routes(self._inbox, settings, rate=rate)
         if x_api is not None:
-            poller = XPoller(x_api, self._inbox, self._service, settings.x.query)
-            self._x_polling = XPolling(poller, settings.x.poll_seconds)
+            await x_api.budget.restore(self._service)
+            self._x = XListening(x_api, self._inbox, self._service, webhook_rate=rate)
+            routes += self._x.routes()
+        if self._bluesky_api is not None:
+            poller = BlueskyPoller(self._bluesky_api, self._inbox, self._service)
+            self._bluesky = Listening("bluesky", poller.poll, settings.bluesky.poll_seconds)
         if self._serve_web:
-            app = build_web_app(self._service, settings, webhook_routes(self._inbox, settings), demo=self._demo)
+            app = build_web_app(self._service, settings, routes, demo=self._demo)
             self._runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_SECONDS)
             await self._runner.setup()
 
     async def start(self) -> None:
-        """Start the scheduler's jobs, serve the web app, start polling X."""
+        """Start the scheduler's jobs, serve the web app, start listening on X and Bluesky."""
         if self._service is None:
             await self.initialize()
         self.scheduler.start()
         if self._runner is not None:
             site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
             await site.start()
-        if self._x_polling is not None:
-            self._x_polling.start()
+        if self._x is not None:
+            self._x.start()
+        if self._bluesky is not None:
+            self._bluesky.start()
         log.info(
             "restock_bot_started",
             url=self.url,
             database=self.service.database.engine.url.render_as_string(hide_password=True),
-            x_polling=self._x_polling is not None,
+            x_modes=[loop.name for loop in self._x.loops] if self._x else [],
+            bluesky=self._bluesky is not None,
         )
 
     async def stop(self) -> None:
-        """Stop taking posts (X, then HTTP), let running jobs finish, then close the database and session."""
-        if self._x_polling is not None:
-            await self._x_polling.stop()
+        """Stop taking posts (X, Bluesky, then HTTP), let running jobs finish, then close the database and sessions."""
+        if self._x is not None:
+            await self._x.stop()
+        if self._bluesky is not None:
+            await self._bluesky.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -257,6 +247,9 @@ class RestockBot:
         if self._http is not None:
             await self._http.close()
             self._http = None
+        if self._bluesky_api is not None:
+            await self._bluesky_api.close()
+            self._bluesky_api = None
         log.info("restock_bot_stopped")
 
     async def __aenter__(self) -> RestockBot:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -18,11 +22,25 @@ DATA_DIR = Path(__file__).parent / "data"
 
 
 class EscalationTier(BaseModel):
-    """One rung of the escalation ladder: who hears of a missed deadline, and how."""
+    """One rung of the escalation ladder: who is emailed when it is reached, and how long it has before
+    the next rung is told (`repeat_hours`, else the policy's)."""
 
     name: str
-    webhook_url: str | None = None
+    webhook_url: str | None = None  # not used yet: the distributor's webhook hears of every escalation
     email: str | None = None
+    emails: list[str] = Field(default_factory=list)
+    repeat_hours: float | None = Field(default=None, gt=0)
+
+    @property
+    def contacts(self) -> list[str]:
+        return [e for e in ([self.email] if self.email else []) + self.emails if e]
+
+
+def _tiers(value: Any) -> Any:
+    """A ladder may name a rung by its name alone: ["distributor", {name = "area_manager", ...}]."""
+    if isinstance(value, list):
+        return [{"name": v} if isinstance(v, str) else v for v in value]
+    return value
 
 
 class DistributorSettings(BaseModel):
@@ -32,23 +50,203 @@ class DistributorSettings(BaseModel):
     webhook_url: str | None = None
     webhook_secret: str = "change-me"
     portal_token: str | None = None
+    email: str | None = None  # the distributor's own contact: the "distributor" rung and the digests
     ladder: list[EscalationTier] = Field(default_factory=list)
+
+    _ladder = field_validator("ladder", mode="before")(_tiers)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Asia/Kolkata)") from None
+    return value
+
+
+class QuietHoursSettings(BaseModel):
+    """No notifications from `start` to `end` (local times, "21:00" to "08:00" runs past midnight)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: time
+    end: time
+    timezone: str = "UTC"
+
+    _timezone = field_validator("timezone")(_check_timezone)
+
+
+class PolicyOverride(BaseModel):
+    """Part of the ticket policy; what it leaves out comes from the level below it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deadline_hours: float | None = Field(default=None, gt=0)
+    warn_before_hours: list[float] | None = None  # one warning per entry, hours before the deadline
+    repeat_hours: float | None = Field(default=None, gt=0)  # between rungs when a rung does not say
+    ladder: list[EscalationTier] | None = None
+    quiet_hours: QuietHoursSettings | None = None
+    reopen_days: float | None = Field(default=None, ge=0)
+
+    _ladder = field_validator("ladder", mode="before")(_tiers)
+
+
+class RegionPolicy(PolicyOverride):
+    """A region's policy; a store is in the region when its city, state or country is one of `places`."""
+
+    places: list[str] = Field(default_factory=list)
+
+
+class PolicySettings(PolicyOverride):
+    """The ticket policy: these defaults, then per region, per chain and per distributor overrides."""
+
+    regions: dict[str, RegionPolicy] = Field(default_factory=dict)
+    chains: dict[str, PolicyOverride] = Field(default_factory=dict)
+    distributors: dict[str, PolicyOverride] = Field(default_factory=dict)
+
+
+class EmailSettings(BaseModel):
+    """SMTP for notifications by email; off until `host` is set."""
+
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    from_address: str = "restock-bot@localhost"
+    tls: Literal["auto", "starttls", "tls", "none"] = "auto"  # auto: STARTTLS when the server offers it
+    timeout_seconds: float = 30.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
+class DigestSettings(BaseModel):
+    """When each distributor gets the digest of its open, due and breached tickets."""
+
+    times: list[time] = Field(default_factory=lambda: [time(8, 0), time(17, 0)])
+    timezone: str = "UTC"
+    due_within_hours: float = 12.0
+
+    _timezone = field_validator("timezone")(_check_timezone)
+
+
+class ActionLinkSettings(BaseModel):
+    """Signed links in notifications (acknowledge, restocked, not a stock-out, cannot supply); off without
+    a secret. Every worker must share the secret."""
+
+    secret: str | None = None
+    valid_hours: float = Field(default=72.0, gt=0)
+
+
+class PrioritySettings(BaseModel):
+    reporter_weight: int = 1
+    repeat_weight: int = 2
+    repeat_window_days: float = 90.0
+
+
+class OutboxSettings(BaseModel):
+    """How notifications and replies are retried before they are dead letters for operators."""
+
+    first_delay_seconds: float = 30.0
+    max_delay_seconds: float = 3600.0
+    max_attempts: int = Field(default=25, ge=1)
+
+
+XMode = Literal["search", "mentions", "stream", "webhook"]
+
+
+def modes_of(value: Any) -> Any:
+    """A mode setting as a list: `"stream"`, `"search,mentions"` and `'["stream"]'` (env) all work."""
+    if not isinstance(value, str):
+        return value
+    if value.strip().startswith("["):
+        return json.loads(value)
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class XBudgetSettings(BaseModel):
+    """What the bot may spend on X per window: X bills each post read and each post created."""
+
+    window_hours: Annotated[float, Field(gt=0)] = 24.0  # fixed windows counted from the Unix epoch (24: UTC days)
+    read_requests: Annotated[int, Field(ge=0)] = 1000  # every read request: pages, users/me, rules, stream connects
+    posts_read: Annotated[int, Field(ge=0)] = 500  # posts X returns (pages and the stream), what X bills for reading
+    posts_created: Annotated[int, Field(ge=0)] = 100  # replies posted
 
 
 class XSettings(BaseModel):
+    """The X channel: credentials, how to listen, what to spend."""
+
     bearer_token: str | None = None
     consumer_key: str | None = None
     consumer_secret: str | None = None
     access_token: str | None = None
     access_token_secret: str | None = None
-    query: str = ""
-    poll_seconds: float = 60.0
+    # how to listen: one mode or several (search, mentions, stream, webhook)
+    mode: Annotated[list[XMode], NoDecode] = Field(default_factory=lambda: list[XMode](["search", "mentions"]))
+    query: str = ""  # recent-search query: the brand's keywords, hashtags, handle
+    stream_rules: list[str] = Field(default_factory=list)  # filtered-stream rules; empty: `query` as the one rule
+    poll_seconds: Annotated[float, Field(gt=0)] = 60.0
     api_base: str | None = None  # point tweepy at another host (the fake X API in tests)
     dry_run: bool = False
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0  # one REST request, answer included
+    stream_stall_seconds: Annotated[float, Field(gt=0)] = 30.0  # no byte (X sends a keep-alive every 20 s): reconnect
+    stream_max_reconnects: Annotated[int, Field(ge=0)] = 10  # failed connections in a row before the stream pauses
+    stream_catch_up: bool = True  # after a reconnect or restart, recent-search what the stream missed
+    budget: XBudgetSettings = Field(default_factory=XBudgetSettings)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _one_mode_or_several(cls, value: Any) -> Any:
+        return modes_of(value)
+
+    @model_validator(mode="after")
+    def _modes_have_what_they_need(self) -> XSettings:
+        if "webhook" in self.mode and not self.consumer_secret:
+            raise ValueError("x.mode webhook needs x.consumer_secret (it signs the CRC answer and every event)")
+        if self.enabled and "stream" in self.mode and not self.rules:
+            raise ValueError("x.mode stream needs x.stream_rules or x.query")
+        return self
 
     @property
     def enabled(self) -> bool:
-        return bool(self.bearer_token)
+        return bool(self.bearer_token) or self.has_user_keys
+
+    @property
+    def has_user_keys(self) -> bool:
+        """All four OAuth 1.0a keys (replies, mentions) are set."""
+        return all((self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret))
+
+    @property
+    def rules(self) -> list[str]:
+        """The filtered-stream rules the app should have."""
+        return self.stream_rules or ([self.query] if self.query else [])
+
+
+BlueskyMode = Literal["mentions", "search"]
+
+
+class BlueskySettings(BaseModel):
+    """The Bluesky channel (atproto): an account with an app password, mentions and/or search."""
+
+    handle: str | None = None
+    app_password: str | None = None  # Settings > Privacy and security > App passwords; never the main password
+    service_url: str = "https://bsky.social"  # the PDS to log in to (a fake XRPC server in tests)
+    mode: Annotated[list[BlueskyMode], NoDecode] = Field(default_factory=lambda: list[BlueskyMode](["mentions"]))
+    query: str = ""  # searchPosts query for the brand's terms
+    poll_seconds: Annotated[float, Field(gt=0)] = 60.0
+    page_size: Annotated[int, Field(ge=1, le=100)] = 50
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    dry_run: bool = False
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _one_mode_or_several(cls, value: Any) -> Any:
+        return modes_of(value)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.handle and self.app_password)
 
 
 class Settings(BaseSettings):
@@ -67,19 +265,32 @@ class Settings(BaseSettings):
     sla_hours: float = 48.0
     warn_at_hours: float = 36.0
     escalation_repeat_hours: float = 24.0
-    default_ladder: list[str] = Field(default_factory=lambda: ["distributor", "area_manager", "regional_head"])
+    default_ladder: list[str] = Field(
+        default_factory=lambda: ["distributor", "area_manager", "regional_head", "brand_operations"]
+    )
     distributors: dict[str, DistributorSettings] = Field(default_factory=dict)
     sla_sweep_seconds: float = 60.0
+
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    priority: PrioritySettings = Field(default_factory=PrioritySettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    action_links: ActionLinkSettings = Field(default_factory=ActionLinkSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    operations_token: str | None = None  # brand operations: dead letters, approving new dates
 
     gift_cooldown_days: float = 30.0
     gift_max_per_author_day: int = 5
 
     webhook_secret: str | None = None  # shared secret for the inbound post webhook (HMAC), None = open
     webhook_reply_url: str | None = None  # where replies to webhook posts are POSTed, None = only logged
+    webhook_max_body_bytes: Annotated[int, Field(gt=0)] = 1 << 20  # larger inbound webhook bodies get a 413
+    webhook_rate_per_minute: Annotated[float, Field(gt=0)] = 120.0  # requests per client address; more get a 429
     inbox_seconds: float = 2.0  # how often the inbox worker looks for waiting posts (a new post wakes it)
     delivery_seconds: float = 5.0  # how often replies and distributor notifications are sent
     marketing_token: str = "marketing"
     x: XSettings = Field(default_factory=XSettings)
+    bluesky: BlueskySettings = Field(default_factory=BlueskySettings)
 
     @classmethod
     def settings_customise_sources(

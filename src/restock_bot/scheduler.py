@@ -1,4 +1,5 @@
-"""APScheduler jobs that drive the restock service: the inbox worker, the SLA sweep and outbox delivery.
+"""APScheduler jobs that drive the restock service: the inbox worker, the SLA sweep, outbox delivery and
+the distributors' digests (cron jobs at `digest.times`).
 
 The jobs hold no state of their own: every timer lives in the database, so a restart only has to start
 them again (each runs once at start-up to catch up)."""
@@ -12,6 +13,7 @@ from typing import Any
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from restock_bot.config import Settings
 from restock_bot.restock.service import RestockService
@@ -21,6 +23,14 @@ log = structlog.get_logger(__name__)
 INBOX_JOB = "inbox"
 SLA_JOB = "sla-sweep"
 DELIVERY_JOB = "delivery"
+DIGEST_JOB = "digest"
+
+
+def digest_wanted(settings: Settings) -> bool:
+    """Whether any distributor can receive a digest (a webhook, or an email address with SMTP set up)."""
+    return any(
+        d.webhook_url or (settings.email.enabled and d.email) for d in settings.distributors.values()
+    )
 
 
 class RestockScheduler:
@@ -46,7 +56,10 @@ class RestockScheduler:
             INBOX_JOB: service.process_pending,
             SLA_JOB: service.sweep_sla,
             DELIVERY_JOB: service.deliver_outboxes,
+            DIGEST_JOB: service.send_digests,
         }
+        self.digest_times = list(settings.digest.times) if digest_wanted(settings) else []
+        self.digest_timezone = settings.digest.timezone
 
         self._in_flight: set[asyncio.Task[Any]] = set()
 
@@ -74,7 +87,8 @@ class RestockScheduler:
         return bool(self.scheduler.running)
 
     def start(self) -> None:
-        """Add the jobs (each first runs right away, to catch up after a restart) and start the scheduler."""
+        """Add the jobs and start the scheduler: the interval jobs first run right away (to catch up after a
+        restart), the digests at their times of day."""
         start_now = datetime.now(UTC)  # APScheduler runs on the wall clock; the service reads its own Clock
         for name, seconds in self.intervals.items():
             self.scheduler.add_job(
@@ -88,6 +102,17 @@ class RestockScheduler:
                 coalesce=True,
                 misfire_grace_time=None,
                 next_run_time=start_now,
+            )
+        for at in self.digest_times:
+            self.scheduler.add_job(
+                self._guarded(DIGEST_JOB),
+                CronTrigger(hour=at.hour, minute=at.minute, timezone=self.digest_timezone),
+                id=f"{DIGEST_JOB}-{at:%H:%M}",
+                name=f"{DIGEST_JOB} {at:%H:%M}",
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=3600,  # a digest up to an hour late still goes out (once per digest time)
             )
         self.scheduler.start()
 

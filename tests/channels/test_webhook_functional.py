@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from restock_bot.channels.rate_limit import ClientRateLimit
 from restock_bot.channels.webhook import WebhookReplies, webhook_routes
 from restock_bot.config import Settings
 from restock_bot.post import Author, Post
@@ -225,3 +226,39 @@ async def test_a_failing_callback_is_logged_not_raised(aiohttp_server) -> None:
 async def test_without_a_callback_replies_are_only_logged() -> None:
     async with aiohttp.ClientSession() as session:
         assert await WebhookReplies(session, None, SECRET).reply(a_post(), "Which store was it?") is None
+
+
+class ManualClock:
+    """Monotonic seconds that move only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_client_over_the_rate_gets_429_with_retry_after(aiohttp_client, sink: MemorySink) -> None:
+    clock = ManualClock()
+    app = web.Application()
+    app.add_routes(webhook_routes(sink, Settings(), rate=ClientRateLimit(per_minute=2, clock=clock)))
+    client = await aiohttp_client(app)
+
+    answers = [await send(client, a_report(str(n))) for n in range(3)]
+
+    assert [answer.status for answer in answers] == [200, 200, 429]
+    assert answers[2].headers["Retry-After"] == "30"
+    assert "at most 2 a minute" in (await answers[2].json())["error"]
+    assert sink.ids == ["0", "1"]
+    clock.now += 30
+    assert (await send(client, a_report("2"))).status == 200
+
+
+def test_each_client_has_its_own_rate() -> None:
+    clock = ManualClock()
+    rate = ClientRateLimit(per_minute=1, clock=clock)
+
+    assert rate.retry_after("client-a") is None
+    assert rate.retry_after("client-b") is None
+    assert rate.retry_after("client-a") == 60
+    assert rate.refused == 1

@@ -36,9 +36,7 @@ def with_user_keys(fake: FakeXApi, **changes: object) -> XSettings:
     return x_settings(fake, **keys, **changes)
 
 
-def x_api(
-    settings: XSettings, http: aiohttp.ClientSession, sleeps: RecordedSleeps, attempts: int = 5
-) -> XApi:
+def x_api(settings: XSettings, http: aiohttp.ClientSession, sleeps: RecordedSleeps, attempts: int = 5) -> XApi:
     policy = RetryPolicy(attempts=attempts, base_delay=1.0, max_delay=30.0)
     return XApi(settings, http, retry=policy, sleep=sleeps, clock=FixedClock(NOW))
 
@@ -85,9 +83,7 @@ async def test_tweet_without_created_at_gets_the_time_in_its_id(fake_x, http, si
     assert recorded.author.id == "" and recorded.geo is None
 
 
-async def test_poll_asks_for_the_expansions_and_fields_triage_reads(
-    fake_x, http, sink, cursors, sleeps
-) -> None:
+async def test_poll_asks_for_the_expansions_and_fields_triage_reads(fake_x, http, sink, cursors, sleeps) -> None:
     await XPoller(x_api(x_settings(fake_x), http, sleeps), sink, cursors, QUERY).poll()
 
     query = fake_x.seen("/2/tweets/search/recent")[0].query
@@ -148,9 +144,7 @@ async def test_quiet_poll_keeps_the_cursor(fake_x, http, sink, cursors, sleeps) 
     assert cursors.cursors[SEARCH_CURSOR] == "1790000000000000099"
 
 
-async def test_rate_limited_poll_waits_until_the_reset_then_succeeds(
-    fake_x, http, sink, cursors, sleeps
-) -> None:
+async def test_rate_limited_poll_waits_until_the_reset_then_succeeds(fake_x, http, sink, cursors, sleeps) -> None:
     fake_x.fail_next(429, reset=int(NOW.timestamp()) + 90)
 
     new = await XPoller(x_api(x_settings(fake_x), http, sleeps), sink, cursors, QUERY).poll()
@@ -168,9 +162,7 @@ async def test_server_errors_back_off_then_succeed(fake_x, http, sink, cursors, 
     assert new == 18
 
 
-async def test_x_down_through_every_retry_leaves_the_cursor_alone(
-    fake_x, http, sink, cursors, sleeps
-) -> None:
+async def test_x_down_through_every_retry_leaves_the_cursor_alone(fake_x, http, sink, cursors, sleeps) -> None:
     fake_x.fail_next(503, times=3)
     poller = XPoller(x_api(x_settings(fake_x), http, sleeps, attempts=3), sink, cursors, QUERY)
 

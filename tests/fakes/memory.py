@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
+
 from restock_bot.post import Post
 
 
@@ -48,3 +51,26 @@ class RecordedSleeps:
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+
+class WatchedSink(MemorySink):
+    """A MemorySink that counts every hand-over and lets a test wait (on an event, not a clock) for posts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offered: dict[str, int] = {}
+        self._changed = asyncio.Event()
+
+    async def accept(self, post: Post) -> bool:
+        self.offered[post.id] = self.offered.get(post.id, 0) + 1
+        new = await super().accept(post)
+        self._changed.set()
+        return new
+
+    async def until_has(self, ids: Iterable[str]) -> None:
+        """Return once every id in `ids` was accepted (a guard of 20 s only stops a hung test)."""
+        wanted = set(ids)
+        async with asyncio.timeout(20):
+            while not wanted <= set(self.ids):
+                self._changed.clear()
+                await self._changed.wait()

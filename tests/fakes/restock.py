@@ -137,3 +137,20 @@ class FakeDistributor:
 
     def kinds(self) -> list[str]:
         return [e["event"] for _, e in self.events]
+
+
+class FakeMailer:
+    """Stands in for the SMTP server in service tests: records each email, or refuses while `down`."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str, str]] = []  # to, subject, body, key
+        self.down = False
+
+    async def send(self, to: str, subject: str, body: str, *, key: str) -> None:
+        if self.down:
+            raise ConnectionRefusedError("SMTP server unavailable")
+        self.sent.append((to, subject, body, key))
+
+    def to(self, address: str) -> list[str]:
+        """Subjects of the emails sent to `address`."""
+        return [subject for to, subject, _, _ in self.sent if to == address]

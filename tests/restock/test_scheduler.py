@@ -6,9 +6,9 @@ import asyncio
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 
-from restock_bot.config import Settings
+from restock_bot.config import DistributorSettings, Settings
 from restock_bot.restock import RestockService
-from restock_bot.scheduler import DELIVERY_JOB, INBOX_JOB, SLA_JOB, RestockScheduler
+from restock_bot.scheduler import DELIVERY_JOB, DIGEST_JOB, INBOX_JOB, SLA_JOB, RestockScheduler
 from tests.fakes.restock import FakeChannel, ScriptedTriage, post, ticket_decision
 
 
@@ -41,3 +41,26 @@ async def test_started_scheduler_processes_the_inbox_and_delivers(
     await runner.stop()
     assert (await service.board_counts()).open == 1
     assert (await service.inbox_counts())["done"] == 1
+
+
+async def test_digests_are_cron_jobs_at_the_configured_times(service: RestockService) -> None:
+    settings = Settings(
+        distributors={"dist-north": DistributorSettings(webhook_url="http://north.example/hook")},
+        digest={"times": ["08:30", "17:00"], "timezone": "Asia/Kolkata"},
+    )
+    runner = RestockScheduler(service, settings)
+    runner.start()
+    digests = [job for job in runner.scheduler.get_jobs() if job.id.startswith(DIGEST_JOB)]
+    crons = {job.id: str(job.trigger) for job in digests}
+    zones = {str(job.trigger.timezone) for job in digests}
+    await runner.stop()
+    assert zones == {"Asia/Kolkata"}
+    assert crons == {
+        "digest-08:30": "cron[hour='8', minute='30']",
+        "digest-17:00": "cron[hour='17', minute='0']",
+    }
+
+
+async def test_no_digest_jobs_when_no_distributor_can_receive_one(service: RestockService) -> None:
+    runner = RestockScheduler(service, Settings(distributors={"dist-north": DistributorSettings(name="North")}))
+    assert runner.digest_times == []

@@ -27,6 +27,8 @@ async def test_board_counts_follow_tickets_opened_acknowledged_and_restocked(
         "restocked": 1,
         "escalated": 0,
         "not_a_stockout": 0,
+        "reopened": 0,
+        "cannot_supply": 0,
     }
     assert board["median_hours_to_restock"] == 5.5
     [restock] = board["recent_restocks"]

@@ -1,7 +1,8 @@
-"""The two small interfaces every channel adapter implements or calls."""
+"""The two small interfaces every channel adapter implements or calls, and the two ways a channel fails."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from restock_bot.post import Post
@@ -24,3 +25,16 @@ class ReplySender(Protocol):
     async def reply(self, to: Post, text: str) -> str | None:
         """Reply to `to`; returns the id of the reply post when the channel gives one."""
         ...
+
+
+class ChannelRefused(Exception):
+    """The channel's service refused the bot's credentials or plan: nothing works until the operator fixes the
+    setting the message names, so listening stops instead of retrying."""
+
+
+class ChannelUnavailable(Exception):
+    """The channel's service could not be reached or asked the bot to wait; `retry_at` says until when, if known."""
+
+    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at

@@ -1,8 +1,9 @@
 """The inbound webhook channel: `POST /hooks/posts` hands posts to the sink; replies go to a callback URL.
 
 Any system that can send JSON can report posts here: one post object in the posts.jsonl shape, or a
-JSON array of them. When `Settings.webhook_secret` is set the sender signs the raw body with
-HMAC-SHA256 in `X-Restock-Signature: sha256=<hex>`; replies are signed the same way.
+JSON array of them (the README documents the shape). When `Settings.webhook_secret` is set the sender signs
+the raw body with HMAC-SHA256 in `X-Restock-Signature: sha256=<hex>`; replies are signed the same way.
+Bodies over `webhook_max_body_bytes` get a 413, clients over `webhook_rate_per_minute` a 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import structlog
 from aiohttp import web
 
 from restock_bot.channels.base import PostSink
+from restock_bot.channels.rate_limit import ClientRateLimit
 from restock_bot.config import Settings
 from restock_bot.post import Post, PostError, post_from_dict
 from restock_bot.signing import SIGNATURE_HEADER, sign_body, verify_signature
@@ -33,15 +35,24 @@ class BodyTooLarge(Exception):
 class PostWebhook:
     """Handles `POST /hooks/posts`: checks the signature, reads each post, hands the good ones to the sink."""
 
-    def __init__(self, sink: PostSink, secret: str | None, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        sink: PostSink,
+        secret: str | None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        rate: ClientRateLimit | None = None,
+    ) -> None:
         self._sink = sink
         self._secret = secret
         self._max_body_bytes = max_body_bytes
+        self._rate = rate
 
     async def handle(self, request: web.Request) -> web.Response:
-        """Answer `{"accepted", "duplicates", "errors"}`; 400/401/413 for a body that cannot be taken."""
+        """Answer `{"accepted", "duplicates", "errors"}`; 400/401/413/429 for a body that cannot be taken."""
+        if self._rate is not None and (retry_after := self._rate.retry_after(client_of(request))):
+            return too_many_requests(retry_after, self._rate.per_minute)
         try:
-            body = await self._read_body(request)
+            body = await read_body(request, self._max_body_bytes)
         except BodyTooLarge:
             return _error(413, f"body is larger than {self._max_body_bytes} bytes")
         if self._secret and not verify_signature(self._secret, body, request.headers.get(SIGNATURE_HEADER)):
@@ -53,16 +64,6 @@ class PostWebhook:
         except ValueError as exc:
             return _error(400, str(exc))
         return await self._accept_all(items)
-
-    async def _read_body(self, request: web.Request) -> bytes:
-        if request.content_length is not None and request.content_length > self._max_body_bytes:
-            raise BodyTooLarge
-        body = bytearray()
-        async for chunk in request.content.iter_any():
-            body.extend(chunk)
-            if len(body) > self._max_body_bytes:
-                raise BodyTooLarge
-        return bytes(body)
 
     async def _accept_all(self, items: list[Any]) -> web.Response:
         accepted: list[str] = []
@@ -83,6 +84,29 @@ class PostWebhook:
         return web.json_response(answer, status=status)
 
 
+async def read_body(request: web.Request, max_bytes: int) -> bytes:
+    """The raw body, read no further than `max_bytes` (raises BodyTooLarge past it, chunked or not)."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def client_of(request: web.Request) -> str:
+    """The address a request came from (the peer; put a proxy's own limits in front when there is one)."""
+    return request.remote or "unknown"
+
+
+def too_many_requests(retry_after: int, per_minute: float) -> web.Response:
+    """A 429 with Retry-After and the limit in words."""
+    message = f"too many requests: at most {per_minute:g} a minute per client; retry after {retry_after} s"
+    return web.json_response({"error": message}, status=429, headers={"Retry-After": str(retry_after)})
+
+
 def _items(data: Any) -> list[Any]:
     """The posts of a body: a JSON array as is, a single object as a list of one."""
     if isinstance(data, list):
@@ -97,10 +121,15 @@ def _error(status: int, message: str) -> web.Response:
 
 
 def webhook_routes(
-    sink: PostSink, settings: Settings, max_body_bytes: int = MAX_BODY_BYTES
+    sink: PostSink,
+    settings: Settings,
+    max_body_bytes: int | None = None,
+    rate: ClientRateLimit | None = None,
 ) -> list[web.RouteDef]:
     """The routes of the inbound post webhook, for `app.add_routes(...)`."""
-    webhook = PostWebhook(sink, settings.webhook_secret, max_body_bytes)
+    limit = max_body_bytes or settings.webhook_max_body_bytes
+    rate = rate or ClientRateLimit(settings.webhook_rate_per_minute)
+    webhook = PostWebhook(sink, settings.webhook_secret, limit, rate)
     return [web.post(POSTS_PATH, webhook.handle)]
 
 

@@ -1,4 +1,5 @@
-"""Notifying distributors: the Notifier interface the delivery worker calls (implementations beside it)."""
+"""Notifying distributors and their escalation contacts: the interfaces the delivery worker calls
+(implementations beside them: distributor.py for webhooks, email.py for SMTP)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,23 @@ from typing import Any, Protocol
 
 
 class Notifier(Protocol):
-    """Tells a distributor about a ticket event (opened, warned, escalated).
+    """Tells a distributor about a ticket event (opened, warned, escalated, reopened, new date) or a digest.
 
     `event` is the dict of `restock_bot.tickets.messages.distributor_event`: event_id, event, at, reason,
-    tier, tier_name and ticket {id, state, store_id, store, sku, brand, distributor_id, opened_at,
-    deadline, reports}. Return True once delivered; False (or raising) makes the outbox try again later."""
+    tier, tier_name, links and ticket {id, state, store_id, store, sku, brand, distributor_id, opened_at,
+    deadline, reports, priority, reopens, promised_date, promise_approved_by}; or a digest
+    (`restock_bot.tickets.digest.digest_document`). Return True once delivered; False (or raising) makes
+    the outbox try again later."""
 
     async def notify(self, distributor_id: str, event: dict[str, Any]) -> bool: ...
 
 
-__all__ = ["Notifier"]
+class Mailer(Protocol):
+    """Sends one plain-text email; raises when the mail server did not take it (the outbox retries).
+
+    `key` names the notification, the same on every retry (it becomes the Message-ID)."""
+
+    async def send(self, to: str, subject: str, body: str, *, key: str) -> None: ...
+
+
+__all__ = ["Mailer", "Notifier"]

@@ -4,6 +4,9 @@ still get through.
 Every POST carries `X-Restock-Signature: sha256=<hex HMAC-SHA256 of the raw body>` under the distributor's
 `webhook_secret`, `X-Restock-Event-Id` (the same on every retry, so the distributor can drop repeats) and
 `X-Restock-Timestamp` (Unix seconds of the attempt). Distributors check the signature with `verify_signature`.
+
+When every attempt fails, `notify` raises WebhookFailed saying why (the last status or error), and the
+outbox keeps that text: retried later, then a dead letter operators can read.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "DeliveryAttempt",
     "DistributorWebhooks",
+    "WebhookFailed",
     "event_body",
     "event_id_of",
     "verify_signature",
@@ -40,6 +44,10 @@ log = structlog.get_logger(__name__)
 EVENT_ID_HEADER = "X-Restock-Event-Id"
 TIMESTAMP_HEADER = "X-Restock-Timestamp"
 ATTEMPT_HEADER = "X-Restock-Attempt"
+
+
+class WebhookFailed(RuntimeError):
+    """The distributor's webhook did not take the event; the message says why (no URL, status, error)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,24 +111,25 @@ class DistributorWebhooks:
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
 
     async def notify(self, distributor_id: str, event: dict[str, Any]) -> bool:
-        """POST the signed event to the distributor's webhook; True once it answered 2xx."""
+        """POST the signed event to the distributor's webhook: True once it answered 2xx; WebhookFailed
+        (saying why) when it has no webhook or every attempt failed."""
         distributor = self._distributors.get(distributor_id)
         if distributor is None or not distributor.webhook_url:
             log.warning("distributor_not_notified", distributor=distributor_id, reason="no webhook_url")
-            return False
+            raise WebhookFailed(f"distributors.{distributor_id}.webhook_url is not set")
         body = event_body(event)
         event_id = event_id_of(event, body)
-        delivered = await self._deliver(distributor.webhook_url, distributor.webhook_secret, body, event_id)
-        log.info("distributor_notified", distributor=distributor_id, event_id=event_id, delivered=delivered)
-        return delivered
+        await self._deliver(distributor.webhook_url, distributor.webhook_secret, body, event_id)
+        log.info("distributor_notified", distributor=distributor_id, event_id=event_id)
+        return True
 
-    async def _deliver(self, url: str, secret: str, body: bytes, event_id: str) -> bool:
+    async def _deliver(self, url: str, secret: str, body: bytes, event_id: str) -> None:
         attempt = 0
         while True:
             attempt += 1
             outcome = await self.post_once(url, secret, body, event_id, attempt)
             if outcome.delivered:
-                return True
+                return
             if not outcome.worth_retrying or not self._retry.allows(attempt):
                 log.warning(
                     "distributor_delivery_failed",
@@ -130,7 +139,8 @@ class DistributorWebhooks:
                     status=outcome.status,
                     error=outcome.error,
                 )
-                return False
+                answer = f"answered {outcome.status} {outcome.error}".strip() if outcome.status else outcome.error
+                raise WebhookFailed(f"POST {url}: {answer} (attempt {attempt})")
             await self._sleep(self._wait(attempt, outcome))
 
     def _wait(self, attempt: int, outcome: DeliveryAttempt) -> float:

@@ -22,13 +22,16 @@ StoreLabel = Callable[[str], str]
 
 @dataclass(frozen=True, slots=True)
 class BoardCounts:
-    """Tickets by state; `open` counts open and escalated tickets nobody has acknowledged yet."""
+    """Tickets by state; `open` counts open, escalated and reopened tickets ("Let's do it"), `acknowledged`
+    those a distributor is on, including the ones waiting for a promised date ("On it")."""
 
     open: int
     acknowledged: int
     escalated: int
     restocked: int
     not_a_stockout: int
+    reopened: int = 0
+    cannot_supply: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +80,13 @@ async def board_counts(session: AsyncSession) -> BoardCounts:
     rows = (await session.exec(select(TicketRow.state, func.count()).group_by(TicketRow.state))).all()
     n = {state: count for state, count in rows}
     return BoardCounts(
-        open=n.get(TicketState.OPEN, 0) + n.get(TicketState.ESCALATED, 0),
-        acknowledged=n.get(TicketState.ACKNOWLEDGED, 0),
+        open=n.get(TicketState.OPEN, 0) + n.get(TicketState.ESCALATED, 0) + n.get(TicketState.REOPENED, 0),
+        acknowledged=n.get(TicketState.ACKNOWLEDGED, 0) + n.get(TicketState.CANNOT_SUPPLY, 0),
         escalated=n.get(TicketState.ESCALATED, 0),
         restocked=n.get(TicketState.RESTOCKED, 0),
         not_a_stockout=n.get(TicketState.NOT_A_STOCKOUT, 0),
+        reopened=n.get(TicketState.REOPENED, 0),
+        cannot_supply=n.get(TicketState.CANNOT_SUPPLY, 0),
     )
 
 
@@ -129,14 +134,14 @@ async def median_hours_to_restock(session: AsyncSession) -> float | None:
 async def distributor_queue(
     session: AsyncSession, distributor_id: str, now: datetime, store_label: StoreLabel
 ) -> list[QueueItem]:
-    """A distributor's active tickets, most urgent deadline first."""
+    """A distributor's active tickets, highest priority first, then most urgent deadline."""
     statement = (
         select(TicketRow)
         .where(
             TicketRow.distributor_id == distributor_id,
             col(TicketRow.state).in_([s.value for s in ACTIVE_STATES]),
         )
-        .order_by(col(TicketRow.deadline))
+        .order_by(col(TicketRow.priority).desc(), col(TicketRow.deadline), col(TicketRow.id))
     )
     rows = list((await session.exec(statement)).all())
     return [
@@ -187,4 +192,38 @@ async def ticket_history(
         store_label(ticket.store_id),
         await tickets.events_of(session, ticket_id),
         await tickets.reports_of(session, ticket_id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DistributorRecord:
+    """How a distributor keeps the promise: active tickets, those past the deadline, restocks, and the
+    reopenings counted against it."""
+
+    distributor_id: str
+    active: int
+    past_deadline: int
+    restocked: int
+    not_a_stockout: int
+    reopens: int
+
+
+async def distributor_record(session: AsyncSession, distributor_id: str, now: datetime) -> DistributorRecord:
+    mine = TicketRow.distributor_id == distributor_id
+    states = (
+        await session.exec(select(TicketRow.state, func.count()).where(mine).group_by(TicketRow.state))
+    ).all()
+    n = {state: count for state, count in states}
+    active_states = [s.value for s in ACTIVE_STATES]
+    late = select(func.count()).select_from(TicketRow).where(
+        mine, col(TicketRow.state).in_(active_states), col(TicketRow.deadline) <= now
+    )
+    reopens = select(func.coalesce(func.sum(TicketRow.reopens), 0)).where(mine)
+    return DistributorRecord(
+        distributor_id=distributor_id,
+        active=sum(n.get(s, 0) for s in active_states),
+        past_deadline=int((await session.exec(late)).one()),
+        restocked=n.get(TicketState.RESTOCKED.value, 0),
+        not_a_stockout=n.get(TicketState.NOT_A_STOCKOUT.value, 0),
+        reopens=int((await session.exec(reopens)).one()),
     )

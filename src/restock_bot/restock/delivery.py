@@ -1,4 +1,4 @@
-"""The delivery worker: sends queued replies and distributor notifications, retrying failures later."""
+"""The delivery worker: sends queued replies, distributor webhooks and emails, retrying failures later."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from restock_bot.channels.base import ReplySender
 from restock_bot.clock import Clock
-from restock_bot.notify import Notifier
+from restock_bot.notify import Mailer, Notifier
 from restock_bot.post import Post
 from restock_bot.storage.database import Database
 from restock_bot.storage.inbox import get_post_row, post_of
@@ -77,37 +77,53 @@ async def deliver_replies(
     return Round(len(rows), sent)
 
 
+async def _send(row: NotificationRow, notifier: Notifier, mailer: Mailer | None) -> str:
+    """Send one notification; the error text, or "" once delivered."""
+    payload = dict(row.payload)
+    try:
+        if row.channel == "email":
+            assert mailer is not None
+            await mailer.send(payload["to"], payload["subject"], payload["body"], key=row.key or str(row.id))
+        elif not await notifier.notify(row.recipient or row.distributor_id, payload):
+            return "the notifier did not deliver it"
+    except Exception as exc:  # one recipient's failure must not stop the others
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
 async def deliver_notifications(
     database: Database,
     notifier: Notifier,
     clock: Clock,
     retry: RetryPolicy,
     *,
+    mailer: Mailer | None = None,
     limit: int = 50,
     stale_after: timedelta = timedelta(minutes=10),
 ) -> Round:
-    """Notify distributors of due events; a False answer or an error is tried again later."""
+    """Send due webhooks and emails (emails wait while no mailer is configured); a failure is tried again
+    later, and after the last attempt the notification is a dead letter (`failed`)."""
+    channels = ["webhook", "email"] if mailer is not None else ["webhook"]
     async with database.session() as session, session.begin():
-        rows = await claim(session, NotificationRow, now=clock.now(), limit=limit, stale_after=stale_after)
+        rows = await claim(
+            session,
+            NotificationRow,
+            now=clock.now(),
+            limit=limit,
+            stale_after=stale_after,
+            where=(col(NotificationRow.channel).in_(channels),),
+        )
     delivered = 0
     for row in rows:
-        error = ""
-        try:
-            if not await notifier.notify(row.distributor_id, dict(row.payload)):
-                error = "the notifier did not deliver it"
-        except Exception as exc:  # one distributor's failure must not stop the others
-            error = f"{type(exc).__name__}: {exc}"
+        error = await _send(row, notifier, mailer)
         async with database.session() as session, session.begin():
             stored = await session.get(NotificationRow, row.id)
             assert stored is not None
             if error:
-                log.warning("notification failed", ticket=row.ticket_id, event_id=row.event_id, error=error)
-                fail(
-                    stored,
-                    f"ticket #{row.ticket_id} event {row.event_id} to {row.distributor_id}: {error}",
-                    clock.now(),
-                    retry,
-                )
+                what = f"ticket #{row.ticket_id}" if row.ticket_id is not None else row.kind
+                message = f"{what} {row.channel} to {row.recipient or row.distributor_id} ({row.key}): {error}"
+                log.warning("notification failed", key=row.key, error=message, attempts=stored.attempts)
+                fail(stored, message, clock.now(), retry)
             else:
                 finish(stored, clock.now())
                 delivered += 1

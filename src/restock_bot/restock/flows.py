@@ -5,27 +5,29 @@ replies and gifts come from events and happen once per event."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restock_bot.config import Settings
-from restock_bot.gifts.eligibility import GiftPolicy, assess_gift
+from restock_bot.gifts.eligibility import assess_gift
 from restock_bot.gifts.queue import Gift
 from restock_bot.post import Post
+from restock_bot.restock.notices import notify_event
+from restock_bot.restock.rules import Rules
 from restock_bot.retailers import Store, StoreRef
 from restock_bot.storage import gifts as stored_gifts
 from restock_bot.storage import inbox, tickets
-from restock_bot.storage.outbox import queue_notification, queue_reply
+from restock_bot.storage.outbox import queue_reply
 from restock_bot.storage.tables import PostRow, ReportRow
 from restock_bot.tickets import lifecycle, messages, sla
 from restock_bot.tickets.lifecycle import Change, Transition
-from restock_bot.tickets.models import EventKind, Ticket, TicketEvent, reporter_key, ticket_key
+from restock_bot.tickets.models import EventKind, Ticket, TicketEvent, event_key, reporter_key, ticket_key
+from restock_bot.tickets.priority import priority
 from restock_bot.triage.decision import Action, Decision
 
-NOTIFY_DISTRIBUTOR = frozenset({EventKind.OPENED, EventKind.WARNED, EventKind.ESCALATED})
+__all__ = ["Rules", "TicketNotFound", "UnknownStore"]
 
 
 class UnknownStore(ValueError):
@@ -34,36 +36,6 @@ class UnknownStore(ValueError):
 
 class TicketNotFound(LookupError):
     """No such ticket (or not one of this distributor's)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """What the flows need besides the database: the stores, SLA, ladders and gift policy."""
-
-    stores: Mapping[str, Store | StoreRef]
-    sla: sla.SlaPolicy = field(default_factory=sla.SlaPolicy)
-    gift_policy: GiftPolicy = field(default_factory=GiftPolicy)
-    default_ladder: tuple[str, ...] = ("distributor", "area_manager", "regional_head")
-    ladders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, stores: Mapping[str, Store | StoreRef]) -> Rules:
-        ladders = {d: tuple(t.name for t in s.ladder) for d, s in settings.distributors.items() if s.ladder}
-        return cls(
-            stores=stores,
-            sla=sla.SlaPolicy(settings.sla_hours, settings.warn_at_hours, settings.escalation_repeat_hours),
-            gift_policy=GiftPolicy(settings.gift_cooldown_days, settings.gift_max_per_author_day),
-            default_ladder=tuple(settings.default_ladder),
-            ladders=ladders,
-        )
-
-    def ladder_for(self, distributor_id: str) -> tuple[str, ...]:
-        """The distributor's own escalation ladder, or the default one."""
-        return self.ladders.get(distributor_id) or self.default_ladder
-
-    def store_label(self, store_id: str) -> str:
-        store = self.stores.get(store_id)
-        return store.label if store else store_id
 
 
 # --- posts -----------------------------------------------------------------------------------------
@@ -134,9 +106,14 @@ async def _file_report(
     assert ticket.id is not None
     report.ticket_id = ticket.id
     await tickets.add_report(session, report)
+    ticket = await _refresh_priority(session, ticket, rules, now)
     await record_events(session, ticket, change.events, rules, now)
     await refresh_timer(session, ticket, rules, now)
-    opened = change.events[0].kind is EventKind.OPENED
+    first = change.events[0].kind
+    if first is EventKind.REOPENED:
+        text = messages.reopened(ticket, store.label, row.author_name, now)
+    else:
+        text = messages.acknowledgement(ticket, store.label, row.author_name, first is EventKind.OPENED, now)
     await queue_reply(
         session,
         key=f"ack:{row.id}",
@@ -144,9 +121,21 @@ async def _file_report(
         channel=row.channel,
         to_post_row_id=row.id,
         ticket_id=ticket.id,
-        text=messages.acknowledgement(ticket, store.label, row.author_name, opened, now),
+        text=text,
         now=now,
     )
+
+
+async def _refresh_priority(session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime) -> Ticket:
+    """Store the ticket's priority from its distinct reporters and the store's repeat stock-outs of it."""
+    assert ticket.id is not None
+    since = now - timedelta(days=rules.priority.repeat_window_days)
+    reporters = await tickets.distinct_reporters(session, ticket.id)
+    repeats = await tickets.earlier_stockouts(session, ticket, since) + ticket.reopens
+    value = priority(reporters, repeats, rules.priority)
+    if value != ticket.priority:
+        await tickets.set_priority(session, ticket.id, value)
+    return replace(ticket, priority=value)
 
 
 async def _open_or_join(
@@ -162,6 +151,19 @@ async def _open_or_join(
     key = ticket_key(store.store_id, decision.sku, decision.brand)
     existing = await tickets.find_open_ticket(session, key)
     if existing is None:
+        policy = rules.policy_at(store)
+        restocked = await tickets.last_restocked(session, key)
+        if restocked is not None and lifecycle.reopens(restocked, now, policy.reopen_days):
+            change = lifecycle.reopen(
+                restocked,
+                reporter=report.reporter,
+                report_ref=report_ref,
+                reported_at=report.reported_at,
+                at=now,
+                policy=policy.sla,
+            )
+            await tickets.update_ticket(session, restocked, change.ticket)  # StaleTicket: another worker did
+            return change.ticket, change
         change = lifecycle.open_ticket(
             store_id=store.store_id,
             distributor_id=store.distributor_id,
@@ -171,7 +173,7 @@ async def _open_or_join(
             report_ref=report_ref,
             reported_at=report.reported_at,
             at=now,
-            policy=rules.sla,
+            policy=policy.sla,
         )
         opened = await tickets.insert_ticket(session, change.ticket)
         if opened is not None:
@@ -220,7 +222,8 @@ async def refresh_timer(session: AsyncSession, ticket: Ticket, rules: Rules, now
     """Store when the SLA sweep must next look at the ticket: the timer lives in the row, not in memory."""
     assert ticket.id is not None
     events = await tickets.events_of(session, ticket.id)
-    when = sla.next_due_at(ticket, events, now, rules.ladder_for(ticket.distributor_id), rules.sla)
+    policy = rules.policy_for(ticket)
+    when = sla.next_due_at(ticket, events, now, policy.ladder_names, policy.sla)
     await tickets.set_sla_due_at(session, ticket.id, when)
 
 
@@ -229,33 +232,49 @@ async def _follow(
 ) -> None:
     """The side effects of one new event."""
     assert ticket.id is not None and event.id is not None
-    if event.kind in NOTIFY_DISTRIBUTOR:
-        reports = await tickets.report_count(session, ticket.id)
-        payload = messages.distributor_event(ticket, event, rules.store_label(ticket.store_id), reports)
-        await queue_notification(
+    await notify_event(session, ticket, event, rules, now)
+    if event.kind is EventKind.RESTOCKED:
+        await _thank_reporters(session, ticket, rules, now)
+    elif event.kind is EventKind.NOT_A_STOCKOUT:
+        await _tell_reporters_it_was_in_stock(session, ticket, rules, now)
+
+
+async def _first_reports(session: AsyncSession, ticket_id: int) -> dict[str, ReportRow]:
+    """Each reporter's first report on the ticket (one reply per reporter)."""
+    first: dict[str, ReportRow] = {}
+    for report in await tickets.reports_of(session, ticket_id):
+        first.setdefault(report.reporter, report)
+    return first
+
+
+async def _tell_reporters_it_was_in_stock(
+    session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime
+) -> None:
+    """A polite note to every reporter: the distributor found it on the shelf (no gift)."""
+    assert ticket.id is not None
+    label = rules.store_label(ticket.store_id)
+    for reporter, report in (await _first_reports(session, ticket.id)).items():
+        await queue_reply(
             session,
+            key=event_key(f"not_a_stockout:{ticket.id}:{reporter}", ticket.deadline_round),
+            kind="not_a_stockout",
+            channel=report.channel,
+            to_post_row_id=report.post_row_id,
             ticket_id=ticket.id,
-            event_id=event.id,
-            distributor_id=ticket.distributor_id,
-            payload=payload,
+            text=messages.not_a_stockout(ticket, label, report.reporter_name),
             now=now,
         )
-    elif event.kind is EventKind.RESTOCKED:
-        await _thank_reporters(session, ticket, rules, now)
 
 
 async def _thank_reporters(session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime) -> None:
     """Tell every reporter their store is restocked and queue (or hold) their gift."""
     assert ticket.id is not None
-    first_reports: dict[str, ReportRow] = {}
-    for report in await tickets.reports_of(session, ticket.id):
-        first_reports.setdefault(report.reporter, report)
     label = rules.store_label(ticket.store_id)
     window = timedelta(days=rules.gift_policy.cooldown_days)
-    for reporter, report in first_reports.items():
+    for reporter, report in (await _first_reports(session, ticket.id)).items():
         await queue_reply(
             session,
-            key=f"restocked:{ticket.id}:{reporter}",
+            key=event_key(f"restocked:{ticket.id}:{reporter}", ticket.deadline_round),
             kind="restocked",
             channel=report.channel,
             to_post_row_id=report.post_row_id,
@@ -293,11 +312,15 @@ async def sweep_ticket(
     if ticket is None or not ticket.is_active:
         return []
     events = await tickets.events_of(session, ticket_id)
+    policy = rules.policy_for(ticket)
     recorded: list[TicketEvent] = []
-    for item in sla.due(ticket, events, now, rules.ladder_for(ticket.distributor_id), rules.sla):
+    for item in sla.due(ticket, events, now, policy.ladder_names, policy.sla):
         if item.tier is None:
-            reason = f"deadline {ticket.deadline:%Y-%m-%d %H:%M} UTC is near and the store is not restocked"
-            change = lifecycle.warn(ticket, at=now, reason=reason)
+            left = (ticket.deadline - now).total_seconds() / 3600
+            reason = (
+                f"deadline {ticket.deadline:%Y-%m-%d %H:%M} UTC is {left:.0f} h away and the store is not restocked"
+            )
+            change = lifecycle.warn(ticket, at=now, reason=reason, number=item.warning or 1)
         else:
             reason = f"deadline {ticket.deadline:%Y-%m-%d %H:%M} UTC passed; telling {item.tier_name}"
             change = lifecycle.escalate(
@@ -322,7 +345,8 @@ async def change_ticket(
     now: datetime,
     distributor_id: str | None = None,
 ) -> Ticket:
-    """A person's change to a ticket (acknowledge, restocked, not a stock-out), recorded with who and why."""
+    """A person's change to a ticket (acknowledge, restocked, not a stock-out, cannot supply, a new date
+    approved), recorded with who and why."""
     if not who.strip():
         raise ValueError("who: say who is making the change")
     ticket = await tickets.get_ticket(session, ticket_id, lock=True)

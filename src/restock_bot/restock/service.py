@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
@@ -15,19 +15,22 @@ from restock_bot.clock import Clock
 from restock_bot.config import Settings
 from restock_bot.gifts.export import gifts_csv
 from restock_bot.gifts.queue import Gift, GiftDecision, GiftState, approve, reject, ship
-from restock_bot.notify import Notifier
+from restock_bot.notify import Mailer, Notifier
 from restock_bot.post import Post
-from restock_bot.restock import board, delivery, flows
+from restock_bot.restock import board, delivery, digests, flows
 from restock_bot.restock.flows import Rules, TicketNotFound
 from restock_bot.retailers import Store, StoreRef, StoreTable, load_stores
 from restock_bot.storage import gifts as stored_gifts
-from restock_bot.storage import inbox, tickets
+from restock_bot.storage import inbox, links, outbox, tickets
 from restock_bot.storage.cursors import ChannelCursors
 from restock_bot.storage.database import Database
+from restock_bot.storage.outbox import DeadLetter
 from restock_bot.storage.queue import RetryPolicy, claim, fail, finish
-from restock_bot.storage.tables import PostRow
+from restock_bot.storage.tables import ActionLinkUseRow, PostRow
 from restock_bot.tickets import lifecycle
-from restock_bot.tickets.lifecycle import Transition
+from restock_bot.tickets.digest import digest_slot
+from restock_bot.tickets.lifecycle import Change, Transition
+from restock_bot.tickets.links import APPROVE_NEW_DATE, ActionLink, BadLink, LinkUsed, read_link
 from restock_bot.tickets.models import Ticket, TicketEvent
 from restock_bot.triage.decision import Decision
 
@@ -76,6 +79,7 @@ class RestockService:
         clock: Clock,
         settings: Settings | None = None,
         notifier: Notifier,
+        mailer: Mailer | None = None,
         senders: Iterable[ReplySender] = (),
         retry: RetryPolicy | None = None,
         batch_size: int = 50,
@@ -87,8 +91,10 @@ class RestockService:
         self.settings = settings or Settings()
         self.rules = Rules.from_settings(self.settings, stores)
         self.notifier = notifier
+        self.mailer = mailer
         self.senders: dict[str, ReplySender] = {s.channel: s for s in senders}
-        self.retry = retry or RetryPolicy()
+        o = self.settings.outbox
+        self.retry = retry or RetryPolicy(o.first_delay_seconds, o.max_delay_seconds, o.max_attempts)
         self.batch_size = batch_size
         self.stale_after = stale_after
         self.cursors = ChannelCursors(database, clock)
@@ -100,6 +106,7 @@ class RestockService:
         *,
         clock: Clock,
         notifier: Notifier,
+        mailer: Mailer | None = None,
         senders: Iterable[ReplySender] = (),
         triage: Triager | None = None,
     ) -> RestockService:
@@ -117,6 +124,7 @@ class RestockService:
             clock=clock,
             settings=settings,
             notifier=notifier,
+            mailer=mailer,
             senders=senders,
         )
 
@@ -218,6 +226,7 @@ class RestockService:
                 self.notifier,
                 self.clock,
                 self.retry,
+                mailer=self.mailer,
                 limit=self.batch_size,
                 stale_after=self.stale_after,
             )
@@ -259,6 +268,91 @@ class RestockService:
     ) -> Ticket:
         """Nothing was missing: the ticket closes and its reporters' next gifts are held for review."""
         return await self._change(ticket_id, lifecycle.mark_not_a_stockout, who, why, distributor_id)
+
+    async def report_cannot_supply(
+        self, ticket_id: int, who: str, why: str, promised_date: datetime, *, distributor_id: str | None = None
+    ) -> Ticket:
+        """The distributor cannot restock in time and promises `promised_date` (why is required); the
+        deadline stays until an approver accepts the date (the rung above the distributor is asked)."""
+
+        def declare(ticket: Ticket, *, who: str, why: str, at: datetime) -> Change:
+            return lifecycle.cannot_supply(ticket, who=who, why=why, promised=promised_date, at=at)
+
+        return await self._change(ticket_id, declare, who, why, distributor_id)
+
+    async def approve_new_date(self, ticket_id: int, approver: str, why: str = "") -> Ticket:
+        """An approver accepts the promised date: it becomes the deadline, with fresh warnings and ladder."""
+        return await self._change(ticket_id, _approve, approver, why, None)
+
+    # --- signed action links ----------------------------------------------------------------------
+
+    def read_action_link(self, token: str) -> ActionLink:
+        """What a link allows; BadLink when it is forged, damaged or expired (or links are switched off)."""
+        secret = self.settings.action_links.secret
+        if not secret:
+            raise BadLink("link: action links are switched off (action_links.secret is not set)")
+        return read_link(secret, token, self.clock.now())
+
+    async def action_link_use(self, link: ActionLink) -> ActionLinkUseRow | None:
+        """When and by whom the link was used, if it was."""
+        async with self.database.session() as session:
+            return await links.link_use(session, link.nonce)
+
+    async def act_through_link(
+        self, token: str, who: str, why: str = "", promised_date: datetime | None = None
+    ) -> tuple[ActionLink, Ticket]:
+        """Do what a signed link allows, once: the use is recorded in the action's own transaction."""
+        link = self.read_action_link(token)
+        transition = _link_transition(link.action, promised_date)
+        actor = f"{who.strip()} (link to {link.recipient})" if who.strip() else ""
+        now = self.clock.now()
+        async with self.database.session() as session, session.begin():
+            used = await links.use_link(
+                session, nonce=link.nonce, ticket_id=link.ticket_id, action=link.action, used_by=actor, at=now
+            )
+            if not used:
+                raise LinkUsed("link: already used (each link works once)")
+            ticket = await flows.change_ticket(
+                session,
+                link.ticket_id,
+                transition,
+                who=actor,
+                why=why,
+                rules=self.rules,
+                now=now,
+                distributor_id=link.distributor_id,
+            )
+        return link, ticket
+
+    # --- operators --------------------------------------------------------------------------------
+
+    async def dead_letters(self, limit: int = 200) -> list[DeadLetter]:
+        """Notifications and replies that failed for good, newest first, with the error naming each."""
+        async with self.database.session() as session:
+            return await outbox.dead_letters(session, limit)
+
+    async def retry_dead_letter(self, box: str, row_id: int) -> bool:
+        """Give a dead letter a fresh round of attempts; False when there is no such dead letter."""
+        async with self.database.session() as session, session.begin():
+            return await outbox.retry_dead_letter(session, box, row_id, self.clock.now())
+
+    async def send_digests(self, at: datetime | None = None) -> int:
+        """Queue every distributor's digest for the digest time `at` (default: the latest one passed);
+        each once per digest time and recipient. How many notifications were queued."""
+        now = self.clock.now()
+        d = self.settings.digest
+        slot = at or digest_slot(now, d.times, d.timezone)
+        if slot is None:
+            return 0
+        queued = 0
+        for distributor_id in self.rules.distributors:
+            async with self.database.session() as session, session.begin():
+                queued += await digests.queue_digest(session, self.rules, distributor_id, slot, now)
+        return queued
+
+    async def distributor_record(self, distributor_id: str) -> board.DistributorRecord:
+        async with self.database.session() as session:
+            return await board.distributor_record(session, distributor_id, self.clock.now())
 
     # --- gifts ------------------------------------------------------------------------------------
 
@@ -335,3 +429,27 @@ class RestockService:
 
     async def set_cursor(self, key: str, value: str) -> None:
         await self.cursors.set_cursor(key, value)
+
+
+def _approve(ticket: Ticket, *, who: str, why: str, at: datetime) -> Change:
+    return lifecycle.approve_new_date(ticket, approver=who, why=why, at=at)
+
+
+def _link_transition(action: str, promised_date: datetime | None) -> Transition:
+    """The change a link's action makes; cannot supply needs the promised date."""
+    simple: dict[str, Transition] = {
+        "acknowledge": lifecycle.acknowledge,
+        "restocked": lifecycle.restock,
+        "not-a-stockout": lifecycle.mark_not_a_stockout,
+        APPROVE_NEW_DATE: _approve,
+    }
+    if action in simple:
+        return simple[action]
+    if promised_date is None:
+        raise ValueError("promised_date: say when the store will be restocked")
+    promised = promised_date
+
+    def declare(ticket: Ticket, *, who: str, why: str, at: datetime) -> Change:
+        return lifecycle.cannot_supply(ticket, who=who, why=why, promised=promised, at=at)
+
+    return declare

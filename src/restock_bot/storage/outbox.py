@@ -1,10 +1,13 @@
-"""The replies and notifications outboxes: queued inside the transaction that decides them, sent later."""
+"""The replies and notifications outboxes: queued inside the transaction that decides them, sent later;
+what failed for good waits as a dead letter until an operator retries it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restock_bot.storage.database import insert_new
@@ -42,14 +45,24 @@ async def queue_reply(
 async def queue_notification(
     session: AsyncSession,
     *,
-    ticket_id: int,
-    event_id: int,
+    key: str,
+    channel: str,
+    recipient: str,
     distributor_id: str,
     payload: dict[str, Any],
     now: datetime,
+    send_at: datetime | None = None,
+    kind: str = "event",
+    ticket_id: int | None = None,
+    event_id: int | None = None,
 ) -> bool:
-    """Queue a distributor notification once per (ticket, event); False when it was queued before."""
+    """Queue a notification once per `key`, to go out at `send_at` (after quiet hours) or now; False when
+    it was queued before."""
     values = {
+        "key": key,
+        "kind": kind,
+        "channel": channel,
+        "recipient": recipient,
         "ticket_id": ticket_id,
         "event_id": event_id,
         "distributor_id": distributor_id,
@@ -57,6 +70,93 @@ async def queue_notification(
         "created_at": now,
         "status": WorkStatus.PENDING.value,
         "attempts": 0,
-        "available_at": now,
+        "available_at": send_at or now,
     }
-    return await insert_new(session, NotificationRow, values, ["ticket_id", "event_id"]) is not None
+    return await insert_new(session, NotificationRow, values, ["key"]) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A notification or reply the worker gave up on after its last attempt."""
+
+    outbox: str  # "notifications" or "replies"
+    id: int
+    key: str
+    kind: str
+    channel: str
+    recipient: str
+    ticket_id: int | None
+    attempts: int
+    error: str
+    created_at: datetime
+    failed_at: datetime | None
+
+
+OUTBOXES: dict[str, type[NotificationRow] | type[ReplyRow]] = {"notifications": NotificationRow, "replies": ReplyRow}
+
+
+def _dead_notification(row: NotificationRow) -> DeadLetter:
+    assert row.id is not None
+    return DeadLetter(
+        "notifications",
+        row.id,
+        row.key or "",
+        row.kind,
+        row.channel,
+        row.recipient or row.distributor_id,
+        row.ticket_id,
+        row.attempts,
+        row.error or "",
+        row.created_at,
+        row.finished_at,
+    )
+
+
+def _dead_reply(row: ReplyRow) -> DeadLetter:
+    assert row.id is not None
+    return DeadLetter(
+        "replies",
+        row.id,
+        row.key,
+        row.kind,
+        row.channel,
+        f"post row {row.to_post_row_id}",
+        row.ticket_id,
+        row.attempts,
+        row.error or "",
+        row.created_at,
+        row.finished_at,
+    )
+
+
+async def dead_letters(session: AsyncSession, limit: int = 200) -> list[DeadLetter]:
+    """Notifications and replies that failed for good, newest first."""
+    failed = WorkStatus.FAILED.value
+    notes = await session.exec(
+        select(NotificationRow)
+        .where(NotificationRow.status == failed)
+        .order_by(col(NotificationRow.id).desc())
+        .limit(limit)
+    )
+    replies = await session.exec(
+        select(ReplyRow).where(ReplyRow.status == failed).order_by(col(ReplyRow.id).desc()).limit(limit)
+    )
+    letters = [_dead_notification(r) for r in notes.all()] + [_dead_reply(r) for r in replies.all()]
+    letters.sort(key=lambda d: d.failed_at or d.created_at, reverse=True)
+    return letters[:limit]
+
+
+async def retry_dead_letter(session: AsyncSession, outbox: str, row_id: int, now: datetime) -> bool:
+    """Put a dead letter back in its outbox for a fresh round of attempts; False when it is not dead."""
+    model = OUTBOXES.get(outbox)
+    if model is None:
+        raise ValueError(f"outbox: {outbox!r} is not one of {', '.join(OUTBOXES)}")
+    row: Any = await session.get(model, row_id)
+    if row is None or row.status != WorkStatus.FAILED.value:
+        return False
+    row.status = WorkStatus.PENDING.value
+    row.attempts = 0
+    row.available_at = now
+    row.finished_at = None
+    session.add(row)
+    return True

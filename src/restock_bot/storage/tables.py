@@ -100,6 +100,13 @@ class TicketRow(SQLModel, table=True):
     warned_at: datetime | None = _when(nullable=True)
     escalation_tier: int = 0
     sla_due_at: datetime | None = _when(nullable=True, index=True)
+    cannot_supply_at: datetime | None = _when(nullable=True)
+    promised_at: datetime | None = _when(nullable=True)  # the distributor's new date
+    promise_approved_by: str | None = None  # set: the promised date is the deadline
+    reopened_at: datetime | None = _when(nullable=True)
+    reopens: int = 0  # reports soon after a restock that reopened it: counted against the distributor
+    deadline_round: int = 0  # +1 per approved new date or reopening; event keys carry it
+    priority: int = Field(default=0, index=True)  # distinct reporters and repeat stock-outs
 
 
 class ReportRow(SQLModel, table=True):
@@ -160,17 +167,22 @@ class ReplyRow(SQLModel, table=True):
 
 
 class NotificationRow(SQLModel, table=True):
-    """The notifications outbox: one per (ticket, event), retried until the distributor has it."""
+    """The notifications outbox: distributor webhooks, emails and digests, written in the transaction that
+    decides them and retried until delivered; `failed` is the dead-letter state operators see.
+
+    `key` makes each happen once: per (ticket, event, channel, recipient), or per (distributor, digest time,
+    channel, recipient)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "event_id"),
-        Index("ix_notifications_work", "status", "available_at"),
-    )
+    __table_args__ = (Index("ix_notifications_work", "status", "available_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="tickets.id")
-    event_id: int = Field(foreign_key="ticket_events.id")
+    key: str | None = Field(default=None, unique=True)
+    kind: str = "event"  # event | digest
+    channel: str = "webhook"  # webhook | email
+    recipient: str = ""  # the distributor id (webhook) or an email address
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="ticket_events.id")
     distributor_id: str = Field(index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = _when()
@@ -180,6 +192,19 @@ class NotificationRow(SQLModel, table=True):
     claimed_at: datetime | None = _when(nullable=True)
     finished_at: datetime | None = _when(nullable=True)
     error: str | None = Field(default=None, sa_type=Text)
+
+
+class ActionLinkUseRow(SQLModel, table=True):
+    """A signed action link that was used: each link's nonce acts once."""
+
+    __tablename__ = "action_link_uses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce: str = Field(unique=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    action: str
+    used_by: str
+    used_at: datetime = _when()
 
 
 class GiftRow(SQLModel, table=True):

@@ -37,12 +37,21 @@ def ticket_of(row: TicketRow) -> Ticket:
         closed_at=row.closed_at,
         warned_at=row.warned_at,
         escalation_tier=row.escalation_tier,
+        cannot_supply_at=row.cannot_supply_at,
+        promised_at=row.promised_at,
+        promise_approved_by=row.promise_approved_by,
+        reopened_at=row.reopened_at,
+        reopens=row.reopens or 0,
+        deadline_round=row.deadline_round or 0,
+        priority=row.priority or 0,
     )
 
 
-def _values(ticket: Ticket) -> dict[str, Any]:
+def _values(ticket: Ticket, *, priority: bool = True) -> dict[str, Any]:
     values = asdict(ticket)
     values.pop("id")
+    if not priority:  # priority has its own writer (set_priority): a transition never overwrites a newer one
+        values.pop("priority")
     values["state"] = ticket.state.value
     values["key"] = ticket.key
     values["open_key"] = ticket.key if ticket.is_active else None
@@ -93,12 +102,49 @@ async def update_ticket(session: AsyncSession, before: Ticket, after: Ticket) ->
             col(TicketRow.id) == before.id,
             col(TicketRow.state) == before.state.value,
             col(TicketRow.escalation_tier) == before.escalation_tier,
+            col(TicketRow.deadline_round) == before.deadline_round,
         )
-        .values(**_values(after))
+        .values(**_values(after, priority=False))
     )
     result = await session.exec(statement)
     if result.rowcount != 1:
         raise StaleTicket(f"{before.label} changed meanwhile; try again")
+
+
+async def last_restocked(session: AsyncSession, key: str) -> Ticket | None:
+    """The latest restocked ticket with this key (a new report soon after may reopen it)."""
+    statement = (
+        select(TicketRow)
+        .where(TicketRow.key == key, TicketRow.state == TicketState.RESTOCKED.value)
+        .order_by(col(TicketRow.restocked_at).desc())
+        .limit(1)
+    )
+    row = (await session.exec(statement)).first()
+    return ticket_of(row) if row else None
+
+
+async def distinct_reporters(session: AsyncSession, ticket_id: int) -> int:
+    statement = select(func.count(func.distinct(ReportRow.reporter))).where(ReportRow.ticket_id == ticket_id)
+    return int((await session.exec(statement)).one())
+
+
+async def earlier_stockouts(session: AsyncSession, ticket: Ticket, since: datetime) -> int:
+    """Restocked tickets for the same store and product opened since `since`, other than this one."""
+    statement = (
+        select(func.count())
+        .select_from(TicketRow)
+        .where(
+            TicketRow.key == ticket.key,
+            TicketRow.state == TicketState.RESTOCKED.value,
+            col(TicketRow.id) != ticket.id,
+            col(TicketRow.opened_at) >= since,
+        )
+    )
+    return int((await session.exec(statement)).one())
+
+
+async def set_priority(session: AsyncSession, ticket_id: int, priority: int) -> None:
+    await session.exec(update(TicketRow).where(col(TicketRow.id) == ticket_id).values(priority=priority))
 
 
 async def set_sla_due_at(session: AsyncSession, ticket_id: int, when: datetime | None) -> None:

@@ -12,11 +12,21 @@ class TicketState(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"  # the distributor has seen it
     ESCALATED = "escalated"  # the deadline passed without a restock
+    CANNOT_SUPPLY = "cannot_supply"  # the distributor cannot restock in time and promised a new date
+    REOPENED = "reopened"  # reported again soon after a restock: open once more, counted against the distributor
     RESTOCKED = "restocked"  # closed: the product is back on the shelf
     NOT_A_STOCKOUT = "not_a_stockout"  # closed: the distributor says nothing was missing
 
 
-ACTIVE_STATES = frozenset({TicketState.OPEN, TicketState.ACKNOWLEDGED, TicketState.ESCALATED})
+ACTIVE_STATES = frozenset(
+    {
+        TicketState.OPEN,
+        TicketState.ACKNOWLEDGED,
+        TicketState.ESCALATED,
+        TicketState.CANNOT_SUPPLY,
+        TicketState.REOPENED,
+    }
+)
 CLOSED_STATES = frozenset({TicketState.RESTOCKED, TicketState.NOT_A_STOCKOUT})
 
 
@@ -28,6 +38,14 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"
     RESTOCKED = "restocked"
     NOT_A_STOCKOUT = "not_a_stockout"
+    CANNOT_SUPPLY = "cannot_supply"
+    NEW_DATE_APPROVED = "new_date_approved"
+    REOPENED = "reopened"
+
+
+def event_key(base: str, deadline_round: int) -> str:
+    """An event's key within its deadline round: round 0 (the first promise) keeps the bare key."""
+    return base if deadline_round == 0 else f"{base}@{deadline_round}"
 
 
 def ticket_key(store_id: str, sku: str | None, brand: str | None) -> str:
@@ -59,6 +77,13 @@ class Ticket:
     closed_at: datetime | None = None
     warned_at: datetime | None = None
     escalation_tier: int = 0
+    cannot_supply_at: datetime | None = None
+    promised_at: datetime | None = None  # the new date the distributor promised
+    promise_approved_by: str | None = None  # who approved it: only then did it become the deadline
+    reopened_at: datetime | None = None
+    reopens: int = 0  # times a report soon after a restock reopened it (counted against the distributor)
+    deadline_round: int = 0  # 0: the first promise; +1 whenever a new date is approved or the ticket reopens
+    priority: int = 0  # rises with distinct reporters and repeat stock-outs (stored, not changed by transitions)
 
     @property
     def key(self) -> str:
@@ -71,6 +96,11 @@ class Ticket:
     @property
     def label(self) -> str:
         return f"ticket #{self.id}" if self.id is not None else "new ticket"
+
+    @property
+    def awaits_approval(self) -> bool:
+        """A new date was promised and nobody has approved it yet (the old deadline still holds)."""
+        return self.is_active and self.promised_at is not None and self.promise_approved_by is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,57 +1,90 @@
-"""The SLA: from a ticket, its past events and now, what is due — a warning, or escalation tier N."""
+"""The SLA: from a ticket, its past events and now, what is due — a warning, or escalation tier N.
+
+Warnings and escalations belong to the ticket's current deadline round: when a new date is approved or
+the ticket reopens, the round goes up and the ladder starts again from its first rung."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from restock_bot.tickets.models import EventKind, Ticket, TicketEvent
+from restock_bot.tickets.models import EventKind, Ticket, TicketEvent, event_key
 
 WARNING_KEY = "warned"
 
 
-def escalation_key(tier: int) -> str:
-    return f"escalated:{tier}"
+def warning_key(number: int = 1, deadline_round: int = 0) -> str:
+    """The key of the `number`th warning (1 is the earliest) of a deadline round."""
+    return event_key(WARNING_KEY if number == 1 else f"{WARNING_KEY}:{number}", deadline_round)
+
+
+def escalation_key(tier: int, deadline_round: int = 0) -> str:
+    return event_key(f"escalated:{tier}", deadline_round)
 
 
 @dataclass(frozen=True, slots=True)
 class SlaPolicy:
-    """Hours from the first report to the deadline and the warning, and between escalation rungs."""
+    """Hours from the first report to the deadline, the warnings before it, and between escalation rungs.
+
+    `warn_before_hours` lists warnings as hours before the deadline; when None, the one warning at
+    `warn_at_hours` after the first report is used. `tier_repeat_hours` gives a rung its own wait before
+    the next rung is told (by tier name); other rungs wait `escalation_repeat_hours`."""
 
     sla_hours: float = 48.0
     warn_at_hours: float = 36.0
     escalation_repeat_hours: float = 24.0
+    warn_before_hours: tuple[float, ...] | None = None
+    tier_repeat_hours: Mapping[str, float] = field(default_factory=dict)
 
     def deadline_for(self, opened_at: datetime) -> datetime:
         return opened_at + timedelta(hours=self.sla_hours)
 
+    def warnings(self) -> tuple[float, ...]:
+        """Hours before the deadline at which to warn, earliest warning first."""
+        if self.warn_before_hours is None:
+            before = self.sla_hours - self.warn_at_hours
+            return (before,) if before > 0 else ()
+        return tuple(sorted({h for h in self.warn_before_hours if h > 0}, reverse=True))
+
+    def repeat_after(self, tier_name: str) -> float:
+        """Hours rung `tier_name` has before the next rung is told."""
+        return self.tier_repeat_hours.get(tier_name, self.escalation_repeat_hours)
+
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """Something the SLA asks for at `at`: a warning (tier None) or an escalation to ladder rung `tier`."""
+    """Something the SLA asks for at `at`: warning number `warning`, or an escalation to ladder rung `tier`."""
 
     kind: EventKind
     at: datetime
     tier: int | None = None
     tier_name: str | None = None
+    warning: int | None = None
+    deadline_round: int = 0
 
     @property
     def key(self) -> str:
-        return WARNING_KEY if self.tier is None else escalation_key(self.tier)
+        if self.tier is None:
+            return warning_key(self.warning or 1, self.deadline_round)
+        return escalation_key(self.tier, self.deadline_round)
 
 
 def plan(ticket: Ticket, ladder: Sequence[str], policy: SlaPolicy) -> list[Due]:
-    """Every warning and escalation a ticket would get if nobody acted, in time order.
+    """Every warning and escalation of the ticket's deadline round if nobody acted, in time order.
 
-    Rung 1 is told at the deadline, each next rung `escalation_repeat_hours` later, up to the ladder's top."""
+    Rung 1 is told at the deadline, each next rung when the previous one's repeat interval is up, up to
+    the ladder's top. A warning that would fall before the first report is left out."""
+    r = ticket.deadline_round
     items: list[Due] = []
-    warn_at = ticket.opened_at + timedelta(hours=policy.warn_at_hours)
-    if warn_at < ticket.deadline:
-        items.append(Due(EventKind.WARNED, warn_at))
-    repeat = timedelta(hours=policy.escalation_repeat_hours)
+    for number, before in enumerate(policy.warnings(), start=1):
+        warn_at = ticket.deadline - timedelta(hours=before)
+        if warn_at >= ticket.opened_at:
+            items.append(Due(EventKind.WARNED, warn_at, warning=number, deadline_round=r))
+    at = ticket.deadline
     for tier, name in enumerate(ladder, start=1):
-        items.append(Due(EventKind.ESCALATED, ticket.deadline + repeat * (tier - 1), tier, name))
+        items.append(Due(EventKind.ESCALATED, at, tier, name, deadline_round=r))
+        at += timedelta(hours=policy.repeat_after(name))
     return items
 
 
@@ -72,7 +105,7 @@ def pending(
 def due(
     ticket: Ticket, events: Iterable[TicketEvent], now: datetime, ladder: Sequence[str], policy: SlaPolicy
 ) -> list[Due]:
-    """What must happen now: overdue items not yet recorded (each at most once per ticket)."""
+    """What must happen now: overdue items not yet recorded (each at most once per ticket and round)."""
     return [d for d in pending(ticket, events, now, ladder, policy) if d.at <= now]
 
 

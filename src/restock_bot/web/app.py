@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from restock_bot.config import Settings
 from restock_bot.restock import RestockService
 from restock_bot.triage.catalog import CatalogueError, load_products
-from restock_bot.web import api, board, gift_desk, portal
+from restock_bot.web import action_links, api, board, gift_desk, new_dates, operations, portal
 from restock_bot.web.errors import answer_errors
 from restock_bot.web.pages import template_environment
 from restock_bot.web.state import DEMO, FORM_SECRET, PRODUCT_NAMES, SERVICE, SETTINGS, TEMPLATES
@@ -46,7 +46,10 @@ def create_web_app(
     app[FORM_SECRET] = secrets.token_hex(32)
     app[PRODUCT_NAMES] = _product_names(settings.products_csv)
     app.router.add_get("/healthz", healthz)
-    for routes in (api.routes, board.routes, portal.routes, gift_desk.routes):
+    # new_dates first: its cannot-supply route would otherwise be taken by api's /{action} route
+    for routes in (new_dates.routes, operations.routes, action_links.routes, api.routes, board.routes):
+        app.add_routes(routes)
+    for routes in (portal.routes, gift_desk.routes):
         app.add_routes(routes)
     app.add_routes(extra_routes)
     app.router.add_static("/static", STATIC_DIR)

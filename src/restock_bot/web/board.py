@@ -43,6 +43,8 @@ def board_document(board: Board) -> dict[str, Any]:
             "restocked": c.restocked,  # "Done"
             "escalated": c.escalated,
             "not_a_stockout": c.not_a_stockout,
+            "reopened": c.reopened,  # counted in "open"
+            "cannot_supply": c.cannot_supply,  # counted in "acknowledged": a new date is promised
         },
         "median_hours_to_restock": None if board.median_hours is None else round(board.median_hours, 2),
         "recent_restocks": [

@@ -158,6 +158,12 @@ def ticket_document(ticket: Ticket, store: str, product: str) -> dict[str, Any]:
         "restocked_at": _iso(ticket.restocked_at),
         "not_a_stockout_at": _iso(ticket.not_a_stockout_at),
         "closed_at": _iso(ticket.closed_at),
+        "priority": ticket.priority,
+        "cannot_supply_at": _iso(ticket.cannot_supply_at),
+        "promised_date": _iso(ticket.promised_at),
+        "promise_approved_by": ticket.promise_approved_by,
+        "reopened_at": _iso(ticket.reopened_at),
+        "reopens": ticket.reopens,
     }
 
 

@@ -470,10 +470,16 @@ class Triage:
             if not any(s < h.end and h.start < e and (e - s) >= (h.end - h.start) for s, e in product_spans)
         ]
         place_spans = [(h.start, h.end) for h in hits if h.kind == "place"]
+        # "near Star Bazaar": a landmark, not the store (nor is any name inside it, "Bazaar").
+        landmarks = [
+            (h.start, h.end)
+            for h in hits
+            if h.kind in ("chain", "name") and _LANDMARK_BEFORE.search(text.folded[max(0, h.start - 12) : h.start])
+        ]
         kept = []
         for h in hits:
-            if h.kind in ("chain", "name") and _LANDMARK_BEFORE.search(text.folded[max(0, h.start - 12) : h.start]):
-                continue  # "near Star Bazaar": a landmark, not the store
+            if h.kind in ("chain", "name") and any(s <= h.start and h.end <= e for s, e in landmarks):
+                continue
             if (
                 h.kind in ("chain", "name")
                 and h.key in ORDINARY_WORDS
@@ -489,7 +495,10 @@ class Triage:
             h
             for h in kept
             if h.kind != "place"
-            or not any(o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named)
+            or not any(
+                o.kind == "chain" and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
+                for o in named
+            )
         ]
         kept = [
             h

@@ -96,7 +96,10 @@ def skeleton(word: str) -> str:
     if not word:
         return word
     w = word.replace("ph", "f").replace("ck", "k").replace("chh", "ch").replace("ch", "\x01")
-    w = re.sub(r"c(?=[eiy])", "s", w).translate(_SKELETON_MAP).replace("\x01", "c")
+    w = re.sub(r"c(?=[eiy])", "s", w)
+    w = re.sub(r"g(?=[ei])", "j", w)  # "margin" ~ "marjin"
+    w = re.sub(r"(?<=[aeiou])w(?![aeiou])", "", w)  # "town" ~ "taun", "new" ~ "nyu" (but "powai" keeps it)
+    w = w.translate(_SKELETON_MAP).replace("\x01", "c")
     out = ["a" if w[0] in "aeiou" else w[0]]
     for ch in w[1:]:
         if ch in "aeiouy" or (ch == "h" and out[-1] not in "aeiou") or ch == out[-1] or not ch.isalnum():
@@ -150,6 +153,11 @@ def spans(
             after = words[run_end]
             for a in range(max(0, len(run) - max_cjk), len(run) - 1):
                 yield run[a:] + after, where[a], offsets[run_end] + len(after)
+            if after.isdigit() and run_end + 1 < n_words and is_cjk(words[run_end + 1]):
+                nxt = words[run_end + 1]  # "北" + "24" + "条": a numbered place written across scripts
+                for a in range(max(0, len(run) - 4), len(run)):
+                    for b in range(1, min(len(nxt), 4) + 1):
+                        yield run[a:] + after + nxt[:b], where[a], offsets[run_end + 1] + b
         i = run_end
 
 

@@ -182,8 +182,8 @@ SHOP_WORDS = frozenset(
 _NUMBER_KANJI = str.maketrans("一二三四五六七八九", "123456789")
 # Branch suffixes: "…店", "…점", "… Branch" name the branch, the stem is how people say it.
 _BRANCH_SUFFIXES = (
-    "駅前店", "駅店", "店", "역점", "점", "前", "몰", "向かい", "の向かい", "横", "隣", "近く", "裏", "東側", "西側", "南側",
-    "北側", "맞은편", "건너편", "옆", "앞", "branch", "outlet",
+    "駅前店", "駅店", "店", "역점", "점", "前", "몰", "向かい", "の向かい", "横", "隣", "近く", "裏",
+    "東側", "西側", "南側", "北側", "맞은편", "건너편", "옆", "앞", "branch", "outlet",
 )  # fmt: skip
 _CJK_SUFFIX_CHARS = frozenset("駅前店町区市丁目号番점역동구로길층入口")
 _CJK_GENERIC = frozenset(

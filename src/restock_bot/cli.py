@@ -105,6 +105,7 @@ def stores_import(
 
     from restock_bot.config import load_settings
     from restock_bot.storage.retailers import import_stores
+    from restock_bot.storage.schema import SchemaError
 
     settings = load_settings(config)
     url = database_url or settings.database_url
@@ -120,7 +121,13 @@ def stores_import(
     except StoreFileError as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
-    count = asyncio.run(import_stores(url, good))
+    try:
+        count = asyncio.run(
+            import_stores(url, good, search_path=settings.database_schema, auto_migrate=settings.auto_migrate)
+        )
+    except SchemaError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
     typer.echo(f"imported {count} stores into {url}; {errors} line(s) skipped")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -249,12 +250,21 @@ class BlueskySettings(BaseModel):
         return bool(self.handle and self.app_password)
 
 
+Role = Literal["all", "listener", "worker"]
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
 class Settings(BaseSettings):
     """Everything Restock Bot reads at start-up."""
 
     model_config = SettingsConfigDict(env_prefix="RESTOCK_BOT_", env_nested_delimiter="__", extra="forbid")
 
     database_url: str = "sqlite+aiosqlite:///restock-bot.db"
+    database_schema: str | None = None  # PostgreSQL: the schema that holds the tables (created if missing)
+    auto_migrate: bool = True  # upgrade the schema at start-up; false: refuse to start until `restock-bot db upgrade`
+    role: Role = "all"  # listener: channels + web; worker: inbox, SLA and outbox jobs; all: both
+    leader_retry_seconds: Annotated[float, Field(gt=0)] = 10.0  # how often a listener tries to become the poller
+    claim_stale_seconds: Annotated[float, Field(gt=0)] = 600.0  # a crashed worker's claims are taken again after this
     stores_csv: Path = DATA_DIR / "stores.csv"
     products_csv: Path = DATA_DIR / "products.csv"
     host: str = "127.0.0.1"
@@ -291,6 +301,13 @@ class Settings(BaseSettings):
     marketing_token: str = "marketing"
     x: XSettings = Field(default_factory=XSettings)
     bluesky: BlueskySettings = Field(default_factory=BlueskySettings)
+
+    @field_validator("database_schema")
+    @classmethod
+    def _schema_is_a_plain_name(cls, value: str | None) -> str | None:
+        if value is not None and not SCHEMA_NAME.fullmatch(value):
+            raise ValueError(f"database_schema {value!r}: use letters, digits and _ (not starting with a digit)")
+        return value
 
     @classmethod
     def settings_customise_sources(

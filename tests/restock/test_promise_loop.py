@@ -122,8 +122,9 @@ async def test_cannot_supply_waits_for_an_approver_before_the_deadline_moves(
     )
     await service.deliver_outboxes()
     [approval] = [body for to, _, body, _ in mailer.sent if to == AREA_MANAGER]
-    assert "needs approval" in mailer.to(AREA_MANAGER)[0] and "Approve the new date" not in approval
-    assert "/act/" in approval and "factory strike" in approval
+    assert "needs approval" in mailer.to(AREA_MANAGER)[0]
+    assert "Approve the new date: https://bot.example/act/" in approval and "factory strike" in approval
+    assert "Mark restocked" not in approval  # approvers get the approval link, not the distributor's
 
     clock.set(START + timedelta(hours=48))
     assert [e.data["tier_name"] for e in await service.sweep_sla()] == ["distributor"]  # the clock never paused
@@ -387,3 +388,17 @@ async def test_without_a_link_secret_notifications_carry_no_links(
     with pytest.raises(BadLink, match="switched off"):
         service.read_action_link("anything")
     await service.close()
+
+
+async def test_the_area_manager_approves_the_new_date_from_the_email_link(
+    service: RestockService, triage: ScriptedTriage, clock: FixedClock, mailer: FakeMailer
+) -> None:
+    await report(service, triage, "p1")
+    promised = START + timedelta(days=4)
+    await service.report_cannot_supply(1, "north:kiran", "no trucks", promised)
+    await service.deliver_outboxes()
+    [body] = [body for to, _, body, _ in mailer.sent if to == AREA_MANAGER]
+    url = next(line.split(": ", 1)[1] for line in body.splitlines() if "Approve the new date" in line)
+    link, ticket = await service.act_through_link(url.rsplit("/", 1)[1], "Priya", "fine")
+    assert (link.action, link.recipient) == ("approve-new-date", AREA_MANAGER)
+    assert (ticket.deadline, ticket.promise_approved_by) == (promised, f"Priya (link to {AREA_MANAGER})")

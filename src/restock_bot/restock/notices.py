@@ -1,7 +1,7 @@
 """Who hears of a ticket event, and how: the distributor's webhook and emails to the ladder's contacts,
 queued in the outbox inside the event's own transaction, held until quiet hours end.
 
-- opened, warned, reopened, new date approved: the distributor (webhook, and email to the first rung)
+- opened, warned, reopened, new date approved, reassigned: the (new) distributor (webhook, and email to the first rung)
 - escalated to rung N: the distributor's webhook, and email to rung N's contacts
 - cannot supply: email to the second rung's contacts, who approve (or not) the new date
 The distributor's notifications carry signed action links; the approvers' carry the approval link."""
@@ -21,9 +21,18 @@ from restock_bot.tickets.models import EventKind, Ticket, TicketEvent
 from restock_bot.tickets.policy import TicketPolicy
 
 WEBHOOK_EVENTS = frozenset(
-    {EventKind.OPENED, EventKind.WARNED, EventKind.ESCALATED, EventKind.REOPENED, EventKind.NEW_DATE_APPROVED}
+    {
+        EventKind.OPENED,
+        EventKind.WARNED,
+        EventKind.ESCALATED,
+        EventKind.REOPENED,
+        EventKind.NEW_DATE_APPROVED,
+        EventKind.REASSIGNED,  # the new distributor hears of the ticket it now holds
+    }
 )
-FIRST_RUNG_EVENTS = frozenset({EventKind.OPENED, EventKind.WARNED, EventKind.REOPENED, EventKind.NEW_DATE_APPROVED})
+FIRST_RUNG_EVENTS = frozenset(
+    {EventKind.OPENED, EventKind.WARNED, EventKind.REOPENED, EventKind.NEW_DATE_APPROVED, EventKind.REASSIGNED}
+)
 APPROVER_RUNG = 2
 
 

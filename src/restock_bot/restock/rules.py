@@ -55,9 +55,6 @@ class Rules:
     def policy_at(self, store: Store | StoreRef) -> TicketPolicy:
         return self.policies.for_store(store, store.distributor_id)
 
-    def ladder_for(self, ticket: Ticket) -> tuple[str, ...]:
-        return self.policy_for(ticket).ladder_names
-
     def store_label(self, store_id: str) -> str:
         store = self.stores.get(store_id)
         return store.label if store else store_id

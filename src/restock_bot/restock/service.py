@@ -21,7 +21,7 @@ from restock_bot.restock import board, delivery, digests, flows
 from restock_bot.restock.flows import Rules, TicketNotFound
 from restock_bot.retailers import Store, StoreRef, StoreTable, load_stores
 from restock_bot.storage import gifts as stored_gifts
-from restock_bot.storage import inbox, links, outbox, tickets
+from restock_bot.storage import inbox, links, outbox, schema, tickets
 from restock_bot.storage.cursors import ChannelCursors
 from restock_bot.storage.database import Database
 from restock_bot.storage.outbox import DeadLetter
@@ -32,6 +32,7 @@ from restock_bot.tickets.digest import digest_slot
 from restock_bot.tickets.lifecycle import Change, Transition
 from restock_bot.tickets.links import APPROVE_NEW_DATE, ActionLink, BadLink, LinkUsed, read_link
 from restock_bot.tickets.models import Ticket, TicketEvent
+from restock_bot.tickets.reassign import reassign
 from restock_bot.triage.decision import Decision
 
 log = structlog.get_logger(__name__)
@@ -110,13 +111,17 @@ class RestockService:
         senders: Iterable[ReplySender] = (),
         triage: Triager | None = None,
     ) -> RestockService:
-        """Build the service from settings: database (tables created), triage from the CSV files."""
+        """Build the service from settings: database (schema migrated, see storage/schema.py), triage from the CSVs."""
         if triage is None:
             from restock_bot.triage.decide import Triage
 
             triage = Triage.from_files(settings.stores_csv, settings.products_csv)
-        database = Database(settings.database_url)
-        await database.create_schema()
+        database = Database(settings.database_url, search_path=settings.database_schema)
+        try:
+            await schema.prepare(database, auto_migrate=settings.auto_migrate)
+        except BaseException:
+            await database.dispose()
+            raise
         return cls(
             database,
             triage,
@@ -283,6 +288,17 @@ class RestockService:
     async def approve_new_date(self, ticket_id: int, approver: str, why: str = "") -> Ticket:
         """An approver accepts the promised date: it becomes the deadline, with fresh warnings and ladder."""
         return await self._change(ticket_id, _approve, approver, why, None)
+
+    async def reassign(self, ticket_id: int, to: str, who: str, why: str = "") -> Ticket:
+        """An operator moves an active ticket to distributor `to` (which hears of it like a new ticket)."""
+        known = set(self.rules.distributors) | {s.distributor_id for s in self.rules.stores.values()}
+        if to not in known:
+            raise ValueError(f"to: distributor {to!r} is not in the config or the store list")
+
+        def move(ticket: Ticket, *, who: str, why: str, at: datetime) -> Change:
+            return reassign(ticket, to=to, who=who, why=why, at=at)
+
+        return await self._change(ticket_id, move, who, why, None)
 
     # --- signed action links ----------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ class Database:
         if search_path and url.startswith("postgresql"):
             connect_args["server_settings"] = {"search_path": search_path}
         self.url = url
+        self.search_path = search_path if url.startswith("postgresql") else None
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args=connect_args)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
@@ -54,7 +55,7 @@ class Database:
         return self._sessions()
 
     async def create_schema(self) -> None:
-        """Create missing tables (start-up; Alembic migrations can take over later)."""
+        """Create missing tables straight from the models (tests; start-up runs the migrations instead)."""
         async with self.engine.begin() as conn:
             await conn.run_sync(SQLModel.metadata.create_all)
 

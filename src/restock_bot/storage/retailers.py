@@ -56,11 +56,15 @@ async def upsert_stores(database: Database, stores: Iterable[Store]) -> int:
     return count
 
 
-async def import_stores(database_url: str, stores: Iterable[Store]) -> int:
-    """Load a retailer list into the database at `database_url` (tables created if missing)."""
-    database = Database(database_url)
+async def import_stores(
+    database_url: str, stores: Iterable[Store], *, search_path: str | None = None, auto_migrate: bool = True
+) -> int:
+    """Load a retailer list into the database at `database_url` (the schema upgraded first when allowed)."""
+    from restock_bot.storage.schema import prepare
+
+    database = Database(database_url, search_path=search_path)
     try:
-        await database.create_schema()
+        await prepare(database, auto_migrate=auto_migrate)
         return await upsert_stores(database, stores)
     finally:
         await database.dispose()

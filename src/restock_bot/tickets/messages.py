@@ -75,6 +75,7 @@ def _links_text(links: Mapping[str, str]) -> list[str]:
         "restocked": "Mark restocked",
         "not-a-stockout": "Not a stock-out",
         "cannot-supply": "Cannot supply (promise a new date)",
+        "approve-new-date": "Approve the new date",
     }
     return ["", "Act on it (each link works once):", *(f"  {names.get(a, a)}: {url}" for a, url in links.items())]
 

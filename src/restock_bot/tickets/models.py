@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     CANNOT_SUPPLY = "cannot_supply"
     NEW_DATE_APPROVED = "new_date_approved"
     REOPENED = "reopened"
+    REASSIGNED = "reassigned"  # an operator moved the ticket to another distributor
 
 
 def event_key(base: str, deadline_round: int) -> str:

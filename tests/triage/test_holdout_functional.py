@@ -60,7 +60,7 @@ def test_triage_meets_targets_on_an_unseen_brand_and_cities() -> None:
     assert result.exit_code == 0, result.output
     answers = {a["id"]: a for a in map(json.loads, result.stdout.splitlines())}
     assert all(set(a) == {"id", "stockout", "store_id", "sku", "action"} for a in answers.values())
-    gold = [json.loads(line) for line in (HOLDOUT / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    gold = [json.loads(line) for line in (folder / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(answers) == len(gold)
     got = scores(gold, answers)
     assert got["f1"] >= 0.95, got

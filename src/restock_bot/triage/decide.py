@@ -38,7 +38,8 @@ _PRESENCE = re.compile(
     r"|walk(?:ed)? (?:down |all the way |over )?to"
     r"|settle[d]? for|le aaya|le aayi|se (?:le|liya|li)\b|bhara|bhari|bhare|pada hai|pade hain"
     r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
-    r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた)"
+    r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた|る|いる)"
+    r"|\b(?:was there|were there|is there|are there|tha wahan)\b"
 )
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _RETWEET = re.compile(r"(?:^|\s)rt @\w+")
@@ -227,7 +228,12 @@ class Triage:
         for m in _PRESENCE.finditer(reading.text.folded):
             clause = reading.clause_of(m.start())
             clause_text = reading.text.folded[reading.clauses[clause] : m.start()]
-            if clause > last and not _HAD_TO.match(m.group()) and not _BEFORE_NOW.search(clause_text):
+            if (
+                clause > last
+                and not _HAD_TO.match(m.group())
+                and not m.group().startswith("had ")  # "the only place that had it": the past, not now
+                and not _BEFORE_NOW.search(clause_text)
+            ):
                 cue = Cue("resolved", "", m.group(), m.start(), m.end())
                 if not self._contrast(reading, cue, absences):
                     return m.group()
@@ -238,6 +244,9 @@ class Triage:
         hits = self._raw_store_hits(reading)
         found_clause = reading.clause_of(found.start)
         found_at = {h.key for h in hits if reading.clause_of(h.start) == found_clause}
+        absent_clauses = {reading.clause_of(c.start) for c in absences}
+        if not found_at and found_clause - 1 not in absent_clauses:  # "…のファミマまで歩いたら / あった"
+            found_at = {h.key for h in hits if reading.clause_of(h.start) == found_clause - 1}
         for c in absences:
             clause = reading.clause_of(c.start)
             missing_at = {h.key for h in hits if reading.clause_of(h.start) == clause}
@@ -488,6 +497,9 @@ class Triage:
             ):
                 continue
             kept.append(h)
+        # A shop's alias that is also a chain's name ("ファミマ") names the chain, not one branch.
+        chain_keys = {h.key for h in kept if h.kind == "chain"}
+        kept = [h for h in kept if not (h.kind == "name" and h.key in chain_keys)]
         # A longer name or chain hides the shorter ones inside it ("이마트24" over "이마트"), and a place
         # word inside a chain's name is part of the name ("롯데" in "롯데마트").
         named = [h for h in kept if h.kind in ("name", "chain")]

@@ -148,6 +148,10 @@ _ABSENCE = {
         r"売り場から消え",
         r"入って(?:こ|来)(?:ない|なかった|なく|ねえ)",
         r"入荷して(?:い)?(?:ない|なかった|ません)",
+        r"無くなって(?:た|いた|る)",
+        r"(?:置か|扱わ|売ら|入れ)なくなっ",
+        r"(?<!電池)切れて(?:る|た|いる|ます)",
+        r"(?<=[\u30a0-\u30ff\u4e00-\u9fff])無し",
         r"(?:探した|行った|見た)(?:けど|が|のに)、?\s*(?:ない|なかった|無い|無かった)",
     ],
 }
@@ -155,6 +159,7 @@ _ABSENCE = {
 _KILLERS = {
     # sold out online / in an app / for delivery: not a physical store
     "online": [
+        r"\b(?:aip|aep|eap|aipa)\b",
         r"(?<!no )\b(?:delivery|deliver|delivered)\b(?! to (?:our|my|the|this|their) (?:shop|store|dukan))",
         r"\b(?:online|on ?line|app|apps|website|site|cart|checkout|e-?commerce|order"
         r"|ordering|bb ?now|onalain|dilivari|delivari|ordar|youtube|spotify|instagram|insta|google)\b",
@@ -197,6 +202,10 @@ _KILLERS = {
         r"\b(?:bharpur|bharapur|bhar gaya|bhara hua|ab (?:hai|h|mil raha|milta|available))\b",
         r"\brestock (?:kar|ho) (?:diya|gaya|gya|di|dia)\b",
         r"풀렸",
+        r"해결",
+        r"(?:이었던|였던)\s*거",
+        r"\b(?:aaj|aj|ab) (?:aa|a) (?:gaya|gya|gayi|gai)\b",
+        r"今は(?:普通に)?(?:並んで|売って|置いて|ある)",
         r"이제\s*(?:있|들어|풀|채워)",
         r"(?:품절|없)이던",
         r"\bfull stock\b",
@@ -263,7 +272,7 @@ _KILLERS = {
         r"\b(?:kabhi )?(?:khatam|khatm|khali|out|stock out|gayab)(?: \w+)? (?:na|mat) (?:ho|hona|hoye)\b",
         r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
         r"(?:품절|매진|떨어지|없어지|단종)(?:되|돼)?(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까|ㄹ까)",
-        r"(?:한\s*번도\s*)?(?:본|들은|간|겪은)\s*적(?:이|은)?\s*(?:없|한\s*번도)",
+        r"(?:한\s*번도\s*)?(?:품절|매진|동이?\s*나|떨어)?(?:본|들은|간|겪은|된|난|진)\s*적(?:이|은)?\s*(?:없|한\s*번도)",
         r"한\s*번도\s*(?:없|못\s*봤)",
         r"(?:없으면|떨어지면)",
         r"(?:売り切れ|品切れ|なくな)(?:たら|ないで|ませんように|ないように|る前に)",
@@ -336,8 +345,9 @@ _OTHER_OBJECT_PATTERNS = [
     r"\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b",
     r"\b(?:parking|jagah|seat|trolley|chabi|chaabi) (?:hi |bhi )?" + NEG_HI + r"\b",
     r"\b(?:in the house|at home|in my (?:bag|room|car|drawer)|ghar (?:me|mein|pe))\b",
-    r"(?:열쇠|키를|지갑|폰을|핸드폰|차를|주차|친구를|엄마를|출구)",
-    r"(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘)(?:が|を)",
+    r"(?:열쇠|키를|지갑|폰을|핸드폰|휴대폰|차를|주차|친구를|엄마를|출구|리모컨|리모콘|안경|우산|위치|어딨는지|어디\s*있는지|길을)",
+    r"(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘|箸|スプーン|フォーク|レジ袋|袋|おまけ|景品|クーポン)(?:が|を|は)",
+    r"\b(?:coupon|code|kupan|kod|cashback|offer)\b",
 ]
 
 

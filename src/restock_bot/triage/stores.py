@@ -355,6 +355,9 @@ class StoreIndex:
         places: dict[str, list[int]] = self.keys["place"]
         for k in [k for k, ids in places.items() if len(ids) > crowded and k not in self.locality_keys]:
             del places[k]
+        cities: dict[str, list[int]] = self.keys["city"]
+        for k in [k for k in places if k in cities and k not in self.locality_keys]:
+            del places[k]  # "대전" of "대전은행점" is the city, not a place within it
 
     def kinds_of(self, k: str) -> set[str]:
         """What a key names: 'name', 'chain', 'place', 'city'."""

@@ -46,7 +46,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 @lru_cache(maxsize=65536)
 def devanagari_to_latin(word: str) -> str:
     """A loose Latin spelling of a Devanagari word, as a Hinglish writer would type it."""
-    word = word.translate(_CANDRA)
+    word = word.translate(_CANDRA).replace("ड़", "ड").replace("ढ़", "ढ").replace("\u095c", "ड").replace("\u095d", "ढ")
     iast = sanscript.transliterate(word, sanscript.DEVANAGARI, sanscript.IAST)
     plain = unicodedata.normalize("NFKD", iast.translate(_DIACRITICS))
     plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from restock_bot.cli import app
@@ -44,19 +45,10 @@ def scores(gold: list[dict], answers: dict[str, dict]) -> dict[str, float]:
     }
 
 
-def test_triage_meets_targets_on_an_unseen_brand_and_cities() -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "triage",
-            "--stores",
-            str(HOLDOUT / "stores.csv"),
-            "--products",
-            str(HOLDOUT / "products.csv"),
-            "--posts",
-            str(HOLDOUT / "posts.jsonl"),
-        ],
-    )
+@pytest.mark.parametrize("folder", [HOLDOUT, HOLDOUT.parent / "eval_blind"], ids=["holdout", "blind"])
+def test_triage_meets_targets_on_an_unseen_brand_and_cities(folder: Path) -> None:
+    args = ["triage", "--stores", str(folder / "stores.csv"), "--products", str(folder / "products.csv")]
+    result = CliRunner().invoke(app, [*args, "--posts", str(folder / "posts.jsonl")])
     assert result.exit_code == 0, result.output
     answers = {a["id"]: a for a in map(json.loads, result.stdout.splitlines())}
     assert all(set(a) == {"id", "stockout", "store_id", "sku", "action"} for a in answers.values())

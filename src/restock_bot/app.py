@@ -3,6 +3,10 @@
 `RestockBot` owns one HTTP client session, the RestockService (database and triage), the distributor
 notifier, the reply senders, the channels (the inbound webhook always; X in the modes of `x.mode` and
 Bluesky when configured), the scheduler (inbox worker, SLA sweep, delivery) and the web app on host:port.
+
+`settings.role` picks what this process does: `listener` takes posts (channels and the web app; the
+pollers only while it is the leader, see leadership.py), `worker` runs the scheduler's jobs and serves
+only /healthz, /readyz and /metrics, `all` does both. Any number of each share one PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 import signal
 import sys
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TextIO
 
 import aiohttp
@@ -27,6 +32,8 @@ from restock_bot.channels.x import XApi, XReplies
 from restock_bot.channels.x_listening import XListening
 from restock_bot.clock import Clock, SystemClock
 from restock_bot.config import Settings
+from restock_bot.leadership import Leadership
+from restock_bot.monitoring import BotMetrics, Monitoring, TimedTriage
 from restock_bot.notify import Notifier
 from restock_bot.notify.distributor import DistributorWebhooks
 from restock_bot.notify.email import SmtpMailer
@@ -47,6 +54,7 @@ def configure_logging(level: str = "info", stream: TextIO | None = None) -> None
         raise ValueError(f"log level {level!r}: use debug, info, warning or error")
     out = stream or sys.stderr
     processors: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,  # the post being processed, bound by TimedTriage
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -65,15 +73,22 @@ def configure_logging(level: str = "info", stream: TextIO | None = None) -> None
 
 
 class Inbox:
-    """The PostSink every channel hands posts to: stored by the service, then the inbox worker is woken."""
+    """The PostSink every channel hands posts to: stored by the service, then the inbox worker is woken
+    (in this process; workers elsewhere find it at their next look, every `inbox_seconds`)."""
 
-    def __init__(self, service: RestockService, scheduler: RestockScheduler) -> None:
+    def __init__(
+        self, service: RestockService, scheduler: RestockScheduler, metrics: BotMetrics | None = None
+    ) -> None:
         self._service = service
         self._scheduler = scheduler
+        self._metrics = metrics
 
     async def accept(self, post: Post) -> bool:
         """Store the post (once per channel and id); a new one is triaged right away, not at the next tick."""
         new = await self._service.accept(post)
+        log.info("post_received", post=f"{post.channel}/{post.id}", new=new)
+        if self._metrics is not None:
+            self._metrics.received(post, new)
         if new and self._scheduler.running:
             self._scheduler.wake(INBOX_JOB)
         return new
@@ -81,6 +96,13 @@ class Inbox:
 
 def _has_path(app: web.Application, path: str) -> bool:
     return any(resource.canonical == path for resource in app.router.resources())
+
+
+def build_operations_app(monitoring: Monitoring) -> web.Application:
+    """A worker's web app: only /healthz, /readyz and /metrics."""
+    app = web.Application()
+    app.add_routes(monitoring.routes(health=True))
+    return app
 
 
 def build_web_app(
@@ -138,6 +160,9 @@ class RestockBot:
         self._bluesky_api: BlueskyApi | None = None
         self._bluesky: Listening | None = None
         self._runner: web.AppRunner | None = None
+        self.role = settings.role
+        self.metrics = BotMetrics(self.role)
+        self.leadership: Leadership | None = None
 
     @property
     def service(self) -> RestockService:
@@ -157,6 +182,22 @@ class RestockBot:
         if self._inbox is None:
             raise RuntimeError("call initialize() first")
         return self._inbox
+
+    @property
+    def listens(self) -> bool:
+        """Takes posts: channels, pollers (as leader) and the web app."""
+        return self.role in ("all", "listener")
+
+    @property
+    def works(self) -> bool:
+        """Runs the scheduler's jobs: inbox, SLA sweep, outbox delivery, digests."""
+        return self.role in ("all", "worker")
+
+    @property
+    def polling(self) -> bool:
+        """This process's X or Bluesky pollers are running (on the leader only)."""
+        loops = [*(self._x.loops if self._x else []), *([self._bluesky] if self._bluesky else [])]
+        return any(loop.running for loop in loops)
 
     @property
     def url(self) -> str | None:
@@ -187,55 +228,94 @@ class RestockBot:
             notifier=notifier,
             mailer=SmtpMailer(settings.email) if settings.email.enabled else None,
             senders=[*senders, *self._extra_senders],
-            triage=self._triage,
+            triage=TimedTriage(self._triage or _triage_from(settings), self.metrics),
         )
+        self._service.stale_after = timedelta(seconds=settings.claim_stale_seconds)
         self._scheduler = RestockScheduler(
             self._service,
             settings,
             inbox_seconds=settings.inbox_seconds,
             delivery_seconds=settings.delivery_seconds,
         )
-        self._inbox = Inbox(self._service, self._scheduler)
-        rate = ClientRateLimit(settings.webhook_rate_per_minute)
-        routes = webhook_routes(self._inbox, settings, rate=rate)
+        self._inbox = Inbox(self._service, self._scheduler, self.metrics)
         if x_api is not None:
             await x_api.budget.restore(self._service)
-            self._x = XListening(x_api, self._inbox, self._service, webhook_rate=rate)
-            routes += self._x.routes()
-        if self._bluesky_api is not None:
-            poller = BlueskyPoller(self._bluesky_api, self._inbox, self._service)
-            self._bluesky = Listening("bluesky", poller.poll, settings.bluesky.poll_seconds)
+        routes = self._listen(x_api) if self.listens else []
+        monitoring = Monitoring(
+            self._service,
+            self.metrics,
+            role=self.role,
+            leader=lambda: self.leadership.is_leader if self.leadership else None,
+            x_usage=x_api.budget.usage if x_api is not None else None,
+        )
         if self._serve_web:
-            app = build_web_app(self._service, settings, routes, demo=self._demo)
+            if self.listens:
+                app = build_web_app(self._service, settings, [*routes, *monitoring.routes()], demo=self._demo)
+            else:
+                app = build_operations_app(monitoring)
             self._runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_SECONDS)
             await self._runner.setup()
 
-    async def start(self) -> None:
-        """Start the scheduler's jobs, serve the web app, start listening on X and Bluesky."""
-        if self._service is None:
-            await self.initialize()
-        self.scheduler.start()
-        if self._runner is not None:
-            site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
-            await site.start()
+    def _listen(self, x_api: XApi | None) -> list[web.RouteDef]:
+        """Build the channels; the routes they serve (the post webhook, X's webhook and usage page)."""
+        settings, inbox = self.settings, self.inbox
+        rate = ClientRateLimit(settings.webhook_rate_per_minute)
+        routes = webhook_routes(inbox, settings, rate=rate)
+        if x_api is not None:
+            self._x = XListening(x_api, inbox, self.service, webhook_rate=rate)
+            routes += self._x.routes()
+        if self._bluesky_api is not None:
+            poller = BlueskyPoller(self._bluesky_api, inbox, self.service)
+            self._bluesky = Listening("bluesky", poller.poll, settings.bluesky.poll_seconds)
+        if self._x is not None and self._x.loops or self._bluesky is not None:
+            self.leadership = Leadership(
+                self.service.database,
+                every=settings.leader_retry_seconds,
+                on_elected=self._start_polling,
+                on_deposed=self._stop_polling,
+            )
+        return routes
+
+    async def _start_polling(self) -> None:
         if self._x is not None:
             self._x.start()
         if self._bluesky is not None:
             self._bluesky.start()
-        log.info(
-            "restock_bot_started",
-            url=self.url,
-            database=self.service.database.engine.url.render_as_string(hide_password=True),
-            x_modes=[loop.name for loop in self._x.loops] if self._x else [],
-            bluesky=self._bluesky is not None,
-        )
 
-    async def stop(self) -> None:
-        """Stop taking posts (X, Bluesky, then HTTP), let running jobs finish, then close the database and sessions."""
+    async def _stop_polling(self) -> None:
         if self._x is not None:
             await self._x.stop()
         if self._bluesky is not None:
             await self._bluesky.stop()
+
+    async def start(self) -> None:
+        """Start the scheduler's jobs (worker), serve the web app, poll X and Bluesky (listener, as leader)."""
+        if self._service is None:
+            await self.initialize()
+        if self.works:
+            self.scheduler.start()
+        if self._runner is not None:
+            site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+            await site.start()
+        if self.leadership is not None:
+            await self.leadership.start()
+        log.info(
+            "restock_bot_started",
+            role=self.role,
+            url=self.url,
+            database=self.service.database.engine.url.render_as_string(hide_password=True),
+            x_modes=[loop.name for loop in self._x.loops] if self._x else [],
+            bluesky=self._bluesky is not None,
+            leader=self.leadership.is_leader if self.leadership else None,
+        )
+
+    async def stop(self) -> None:
+        """Stop taking posts (X, Bluesky, then HTTP), let running jobs finish, then close the database and sessions."""
+        if self.leadership is not None:
+            await self.leadership.stop()  # a leader stops its pollers and hands the lock back
+            self.leadership = None
+        else:
+            await self._stop_polling()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -263,6 +343,12 @@ class RestockBot:
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.stop()
+
+
+def _triage_from(settings: Settings) -> Triager:
+    from restock_bot.triage.decide import Triage
+
+    return Triage.from_files(settings.stores_csv, settings.products_csv)
 
 
 async def run_until_stopped(bot: RestockBot, stop: asyncio.Event | None = None) -> None:

@@ -1,4 +1,5 @@
-"""The `restock-bot` command: run, demo, triage, stores."""
+"""The `restock-bot` command: run, demo, triage, stores; and for operators db, tickets, outbox, reporters,
+replay (their modules are in commands/)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from restock_bot.commands.db import db_app
+from restock_bot.commands.geocode import geocode
+from restock_bot.commands.outbox import outbox_app
+from restock_bot.commands.replay import replay
+from restock_bot.commands.reporters import reporters_app
+from restock_bot.commands.tickets import tickets_app
+from restock_bot.config import Role
 from restock_bot.post import Post, PostError, post_from_json
 from restock_bot.retailers import Store, StoreFileError, load_stores, matching_warnings, read_stores
 
@@ -21,6 +29,12 @@ app = typer.Typer(
 )
 stores_app = typer.Typer(no_args_is_help=True, help="Load and check a retailer list (stores.csv).")
 app.add_typer(stores_app, name="stores")
+app.add_typer(db_app, name="db")
+app.add_typer(tickets_app, name="tickets")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(reporters_app, name="reporters")
+app.command("replay")(replay)
+stores_app.command("geocode")(geocode)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
@@ -136,15 +150,19 @@ def run(
     config: Annotated[Path | None, typer.Option(help="TOML config file", dir_okay=False)] = None,
     host: Annotated[str | None, typer.Option(help="address to serve on (default from config)")] = None,
     port: Annotated[int | None, typer.Option(help="port to serve on (default from config; 0: any)")] = None,
+    role: Annotated[
+        Role | None, typer.Option(help="listener (channels + web), worker (inbox, SLA, outbox) or all (default)")
+    ] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
 ) -> None:
-    """Run the bot until SIGINT/SIGTERM: webhook and X channels, scheduler, web board."""
+    """Run the bot until SIGINT/SIGTERM: channels and web (listener), inbox, SLA and outbox jobs (worker)."""
     import asyncio
 
     from restock_bot.app import RestockBot, configure_logging, run_until_stopped
     from restock_bot.config import load_settings
+    from restock_bot.storage.schema import SchemaError
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    overrides = {k: v for k, v in {"host": host, "port": port, "role": role}.items() if v is not None}
     try:
         settings = load_settings(config, **overrides)
         configure_logging(log_level)
@@ -153,7 +171,10 @@ def run(
         raise typer.Exit(2) from exc
     try:
         asyncio.run(run_until_stopped(RestockBot(settings)))
-    except OSError as exc:  # e.g. the port is taken
+    except SchemaError as exc:  # behind with auto_migrate off, or a database from before migrations
+        err.print(f"[red]cannot start: {exc}[/]")
+        raise typer.Exit(2) from exc
+    except OSError as exc:  # e.g. the port is taken, the database is unreachable
         err.print(f"[red]cannot start: {exc}[/]")
         raise typer.Exit(1) from exc
 

@@ -57,6 +57,14 @@ class DistributorSettings(BaseModel):
     _ladder = field_validator("ladder", mode="before")(_tiers)
 
 
+class AreaManagerSettings(BaseModel):
+    """An area manager: signs in to the portal with `portal_token` and sees the distributors listed."""
+
+    name: str = ""
+    portal_token: str | None = None
+    distributors: list[str] = Field(default_factory=list)
+
+
 def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -279,6 +287,7 @@ class Settings(BaseSettings):
         default_factory=lambda: ["distributor", "area_manager", "regional_head", "brand_operations"]
     )
     distributors: dict[str, DistributorSettings] = Field(default_factory=dict)
+    area_managers: dict[str, AreaManagerSettings] = Field(default_factory=dict)
     sla_sweep_seconds: float = 60.0
 
     policy: PolicySettings = Field(default_factory=PolicySettings)
@@ -291,6 +300,7 @@ class Settings(BaseSettings):
 
     gift_cooldown_days: float = 30.0
     gift_max_per_author_day: int = 5
+    gift_address_days: float = Field(default=30.0, ge=0)  # a shipping address is deleted this long after shipping
 
     webhook_secret: str | None = None  # shared secret for the inbound post webhook (HMAC), None = open
     webhook_reply_url: str | None = None  # where replies to webhook posts are POSTed, None = only logged

@@ -85,12 +85,18 @@ class Leadership:
     async def _become_leader(self) -> None:
         self.is_leader = True
         log.info("leader_elected", role=self.name)
-        await self._on_elected()
+        await self._run(self._on_elected)
 
     async def _step_down(self) -> None:
         self.is_leader = False
         log.info("leader_stepped_down", role=self.name)
-        await self._on_deposed()
+        await self._run(self._on_deposed)
+
+    async def _run(self, hook: Hook) -> None:
+        try:
+            await hook()
+        except Exception:  # a poller that fails to start or stop must not end the election loop
+            log.exception("leader_hook_failed", role=self.name)
 
     async def _drop_connection(self) -> None:
         if self._connection is None:

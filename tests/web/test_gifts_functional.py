@@ -57,7 +57,8 @@ async def test_marketing_approves_then_ships_a_gift_from_the_desk(
     )
     assert approved.status == 200 and f"Gift #{asha.id} approved." in await approved.text()
     shipped = await client.post(
-        f"/gifts/{asha.id}", data={"csrf": csrf, "action": "shipped", "who": "Lena", "state": "approved"}
+        f"/gifts/{asha.id}",
+        data={"csrf": csrf, "action": "shipped", "who": "Lena", "tracking": "DTDC-123", "state": "approved"},
     )
     assert f"Gift #{asha.id} marked shipped." in await shipped.text()
     assert str(shipped.url).endswith("state=approved&done=shipped&gift=1")
@@ -89,7 +90,9 @@ async def test_a_gift_cannot_ship_before_approval_409_and_unknown_gift_404(
     await restocked_gifts(service, report)
     [asha] = await service.gift_queue(GiftState.QUEUED)
 
-    early = await client.post(f"/api/gifts/{asha.id}/shipped", json={"who": "Lena"}, headers=MARKETING)
+    early = await client.post(
+        f"/api/gifts/{asha.id}/shipped", json={"who": "Lena", "tracking": "DTDC-1"}, headers=MARKETING
+    )
     missing = await client.post("/api/gifts/404/approve", json={"who": "Lena"}, headers=MARKETING)
 
     assert early.status == 409 and "cannot mark shipped" in (await early.json())["error"]

@@ -44,7 +44,14 @@ class Listening:
         self._stopping = False
         self.stopped_because: str | None = None  # the refusal that ended listening, for operators
 
+    @property
+    def running(self) -> bool:
+        """Listening in the background right now."""
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
+        """Listen in the background (again, after a `stop`: e.g. a listener elected leader once more)."""
+        self._stopping = False
         self._task = asyncio.create_task(self.run(), name=self.name)
 
     async def run(self) -> None:

@@ -2,7 +2,7 @@
 
 from restock_bot.gifts.eligibility import GiftPolicy, ReporterRecord, Verdict, assess_gift
 from restock_bot.gifts.export import gifts_csv
-from restock_bot.gifts.queue import Gift, GiftState, IllegalGiftTransition, approve, reject, ship
+from restock_bot.gifts.queue import Gift, GiftState, IllegalGiftTransition, approve, hold, reject, ship
 
 __all__ = [
     "Gift",
@@ -14,6 +14,7 @@ __all__ = [
     "approve",
     "assess_gift",
     "gifts_csv",
+    "hold",
     "reject",
     "ship",
 ]

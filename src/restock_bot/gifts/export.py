@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import datetime
 
 from restock_bot.gifts.queue import Gift
+from restock_bot.spreadsheets import cell
 
 COLUMNS = (
     "gift_id",
@@ -24,16 +24,6 @@ COLUMNS = (
     "decided_at",
     "shipped_at",
 )
-# A cell starting with one of these is a formula to a spreadsheet; reporters choose their own names.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
 
 def gifts_csv(gifts: Iterable[Gift]) -> str:
     """Render gifts as CSV text with a header row; user-written cells cannot run as formulas."""
@@ -42,7 +32,7 @@ def gifts_csv(gifts: Iterable[Gift]) -> str:
     writer.writerow(COLUMNS)
     for g in gifts:
         writer.writerow(
-            _cell(v)
+            cell(v)
             for v in (
                 g.id,
                 g.state.value,

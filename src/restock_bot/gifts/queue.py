@@ -61,6 +61,14 @@ def reject(gift: Gift, *, who: str, at: datetime, note: str) -> Gift:
     return replace(gift, state=GiftState.REJECTED, decided_by=who, decided_at=at, note=note.strip())
 
 
+def hold(gift: Gift, *, who: str, at: datetime, note: str) -> Gift:
+    """Marketing holds a gift to look into it; the note saying why is required (approve or reject later)."""
+    if not note.strip():
+        raise IllegalGiftTransition(f"gift #{gift.id}: a hold needs a note saying why")
+    _check(gift, "hold", {GiftState.QUEUED, GiftState.APPROVED})
+    return replace(gift, state=GiftState.HELD, decided_by=who, decided_at=at, note=note.strip())
+
+
 def ship(gift: Gift, *, who: str, at: datetime) -> Gift:
     """An approved gift went out."""
     _check(gift, "mark shipped", {GiftState.APPROVED})

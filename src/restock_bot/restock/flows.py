@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restock_bot.gifts.eligibility import assess_gift
@@ -28,6 +29,8 @@ from restock_bot.tickets.priority import priority
 from restock_bot.triage.decision import Action, Decision
 
 __all__ = ["Rules", "TicketNotFound", "UnknownStore"]
+
+log = structlog.get_logger(__name__)
 
 
 class UnknownStore(ValueError):
@@ -214,6 +217,7 @@ async def record_events(
         stored = await tickets.add_event(session, ticket.id, event)
         if stored is not None:
             recorded.append(stored)
+            log.info("ticket_event", ticket=ticket.id, kind=stored.kind.value, actor=stored.actor, tier=stored.tier)
             await _follow(session, ticket, stored, rules, now)
     return recorded
 

@@ -29,7 +29,6 @@ from restock_bot.storage.database import Database
 log = structlog.get_logger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-VERSION_TABLE = "alembic_version"
 
 
 class SchemaError(RuntimeError):
@@ -92,8 +91,8 @@ def _upgrade(connection: Connection, revision: str) -> str | None:
 
 
 def _has_unversioned_tables(connection: Connection) -> bool:
-    names = set(inspect(connection).get_table_names())
-    return bool(names & set(SQLModel.metadata.tables)) and VERSION_TABLE not in names
+    """Restock Bot's tables are there although no migration is recorded (made by create_all)."""
+    return bool(set(inspect(connection).get_table_names()) & set(SQLModel.metadata.tables))
 
 
 def _adopt(connection: Connection) -> None:

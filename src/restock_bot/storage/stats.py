@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restock_bot.storage.queue import WorkStatus
 from restock_bot.storage.tables import NotificationRow, PostRow, ReplyRow, TicketRow
-from restock_bot.tickets.models import ACTIVE_STATES
+from restock_bot.tickets.models import ACTIVE_STATES, TicketState
 
 _ACTIVE = [s.value for s in ACTIVE_STATES]
 
@@ -28,7 +28,10 @@ class Stats:
     outbox: dict[str, dict[str, int]] = field(default_factory=dict)  # notifications/replies: status -> n
 
 
-async def _work_counts(session: AsyncSession, model: type[PostRow] | type[NotificationRow] | type[ReplyRow]) -> dict[str, int]:
+WorkRow = type[PostRow] | type[NotificationRow] | type[ReplyRow]
+
+
+async def _work_counts(session: AsyncSession, model: WorkRow) -> dict[str, int]:
     status = col(model.status)
     statement = select(status, func.count()).where(status != WorkStatus.DONE.value).group_by(status)
     counts = {s.value: 0 for s in WorkStatus if s is not WorkStatus.DONE}
@@ -44,7 +47,7 @@ async def read_stats(session: AsyncSession, now: datetime) -> Stats:
     )
     breached = await session.exec(select(func.count()).where(col(TicketRow.escalated_at).is_not(None)))
     return Stats(
-        tickets={state: n for state, n in by_state},
+        tickets={**{s.value: 0 for s in TicketState}, **dict(by_state)},
         past_deadline=past.one(),
         breached=breached.one(),
         inbox=await _work_counts(session, PostRow),

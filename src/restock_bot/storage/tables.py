@@ -258,3 +258,41 @@ class StoreRow(SQLModel, table=True):
     lon: float | None = None
     distributor_id: str = Field(index=True)
     extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A person signed in to the web (a distributor, an area manager or marketing). The cookie holds a
+    secret; only its SHA-256 is kept here. `token_tag` ties the session to the token it was opened with,
+    so changing that token in the settings ends it."""
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    principal: str  # "distributor:dist-north", "area_manager:west", "marketing:desk"
+    token_tag: str
+    created_at: datetime = _when()
+    expires_at: datetime = _when(index=True)
+    ended_at: datetime | None = _when(nullable=True)
+
+
+class GiftShippingRow(SQLModel, table=True):
+    """Getting one gift to its reporter: marketing's thank-you note, the one-time claim link (its SHA-256),
+    the shipping address the reporter gave (personal data: deleted at `address_delete_at`) and the
+    tracking reference."""
+
+    __tablename__ = "gift_shipping"
+
+    id: int | None = Field(default=None, primary_key=True)
+    gift_id: int = Field(foreign_key="gifts.id", unique=True)
+    thank_you_note: str = Field(default="", sa_type=Text)
+    claim_key: str | None = Field(default=None, unique=True)
+    claim_expires_at: datetime | None = _when(nullable=True)
+    claimed_at: datetime | None = _when(nullable=True)
+    ship_to: str = ""
+    address: str = Field(default="", sa_type=Text)
+    postcode: str = ""
+    phone: str = ""
+    tracking: str = ""
+    address_delete_at: datetime | None = _when(nullable=True, index=True)
+    address_deleted_at: datetime | None = _when(nullable=True)

@@ -82,8 +82,7 @@ async def ticket_action(request: web.Request) -> web.Response:
 async def gifts(request: web.Request) -> web.Response:
     _allow_marketing(request)
     state = gift_state(request.query.get("state"))
-    service = request.app[SERVICE]
-    return web.json_response(gifts_document(service, await service.gift_queue(state), state))
+    return web.json_response(await gifts_document(request.app[SERVICE], state))
 
 
 @routes.post("/api/gifts/{gift_id}/{action}")

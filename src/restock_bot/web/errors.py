@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 
 from restock_bot.gifts.queue import IllegalGiftTransition
 from restock_bot.restock import TicketNotFound
+from restock_bot.restock.fulfilment import ClaimRefused
 from restock_bot.storage.tickets import StaleTicket
 from restock_bot.tickets import IllegalTransition
 from restock_bot.web.pages import render
@@ -33,7 +34,7 @@ class NotAllowed(Exception):
 
 def status_of(exc: Exception) -> int | None:
     """The HTTP status for an error the service raises about the request; None for our own failures."""
-    if isinstance(exc, NotAllowed):
+    if isinstance(exc, NotAllowed | ClaimRefused):
         return exc.status
     if isinstance(exc, TicketNotFound) or type(exc) is LookupError:  # the service's "gift #n not found"
         return 404

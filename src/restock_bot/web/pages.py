@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
@@ -32,6 +33,20 @@ def when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
 
 
+def day(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d") if at else ""
+
+
+def segment(value: str) -> str:
+    """A value quoted to stand as one segment of a path ("/distributors/<segment>/...")."""
+    return quote(value, safe="")
+
+
+def percent(share: float | None) -> str:
+    """0.8333 as '83 %'; '–' when there is nothing to count yet."""
+    return "–" if share is None else f"{round(share * 100)} %"
+
+
 def template_environment() -> jinja2.Environment:
     """The templates shipped in restock_bot/web/templates, HTML-escaped by default."""
     environment = jinja2.Environment(
@@ -41,7 +56,9 @@ def template_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(duration=duration, time_left=time_left, when=when)
+    environment.filters.update(
+        duration=duration, time_left=time_left, when=when, day=day, percent=percent, segment=segment
+    )
     return environment
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import jinja2
 from aiohttp import web
 
+from restock_bot.clock import Clock
 from restock_bot.config import Settings
 from restock_bot.restock import RestockService
 
@@ -16,6 +17,8 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 DEMO = web.AppKey("demo", bool)  # True: a distributor without a portal token gets an open portal
 FORM_SECRET = web.AppKey("form_secret", str)  # signs form tokens where no access token exists (demo)
 PRODUCT_NAMES: web.AppKey[Mapping[str, str]] = web.AppKey("product_names")  # sku -> product name
+# wall time for sign-in sessions (the service's clock may run fast, as in the demo)
+SESSION_CLOCK: web.AppKey[Clock] = web.AppKey("session_clock")
 
 
 def product_label(names: Mapping[str, str], sku: str | None, brand: str | None) -> str:

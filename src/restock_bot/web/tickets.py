@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +14,9 @@ from sqlmodel import col, select
 
 from restock_bot.restock import RestockService, TicketNotFound
 from restock_bot.restock.board import QueueItem, TicketHistory
+from restock_bot.restock.queues import QueueFilter, portal_queue, urgency
+from restock_bot.restock.reporters import town_of
+from restock_bot.spreadsheets import cell
 from restock_bot.storage.tables import DecisionRow, ReportRow
 from restock_bot.tickets import Ticket, TicketEvent
 from restock_bot.web.fields import BadInput, number, text_field
@@ -29,6 +34,11 @@ class TicketAction:
     done: str
     needs_why: bool
     change: Callable[[RestockService], Change]
+    needs_date: bool = False  # cannot supply: the new date the distributor promises
+
+
+def _cannot_supply(service: RestockService) -> Change:
+    return service.report_cannot_supply
 
 
 ACTIONS: dict[str, TicketAction] = {
@@ -43,8 +53,17 @@ ACTIONS: dict[str, TicketAction] = {
             True,
             lambda s: s.mark_not_a_stockout,
         ),
+        TicketAction(
+            "cannot-supply",
+            "Cannot supply",
+            "marked cannot supply: the new date awaits approval",
+            True,
+            _cannot_supply,
+            needs_date=True,
+        ),
     )
 }
+QUICK_ACTIONS = ("acknowledge", "restocked", "not-a-stockout")  # on the queue; cannot supply on the ticket page
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +93,15 @@ async def act_on_ticket(
     action: TicketAction,
     fields: Mapping[str, Any],
 ) -> Ticket:
-    """Apply a distributor's action with who and why; not a stock-out needs a why."""
+    """Apply a distributor's action with who and why; not a stock-out needs a why, cannot supply a why and
+    the promised date."""
     who = text_field(fields, "who", required="say who is making the change", limit=100)
+    if action.needs_date:
+        from restock_bot.web.new_dates import promised_date  # new_dates imports this module
+
+        why = text_field(fields, "why", required="say why the store cannot be supplied in time")
+        promised = promised_date(fields)
+        return await action.change(service)(ticket_id, who, why, promised, distributor_id=distributor_id)
     why = text_field(fields, "why", required="say why nothing was missing" if action.needs_why else None)
     return await action.change(service)(ticket_id, who, why, distributor_id=distributor_id)
 
@@ -201,3 +227,113 @@ def history_document(history: TicketHistory, product: str, reasons: list[str]) -
         "reasons": reasons,
         "events": [event_document(e) for e in history.events],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class PortalEntry:
+    """One ticket on a portal's queue: where, what, how long is left (and its colour), why it was opened."""
+
+    ticket: Ticket
+    distributor: str  # the distributor's name
+    store: str
+    town: str
+    product: str
+    reports: int
+    hours_left: float
+    urgency: str  # overdue | today | soon | ok | closed
+    reasons: list[str]
+
+
+async def portal_entries(
+    service: RestockService,
+    distributor_ids: Iterable[str],
+    wanted: QueueFilter,
+    product_names: Mapping[str, str],
+) -> list[PortalEntry]:
+    """The queue of one distributor (or of an area manager's distributors), filtered, least time left first."""
+    stores = service.rules.stores
+    listed = await portal_queue(service.database, list(distributor_ids), wanted, stores, service.clock.now())
+    reasons = await triage_reasons(service, (q.ticket.id for q in listed if q.ticket.id is not None))
+    return [
+        PortalEntry(
+            ticket=q.ticket,
+            distributor=service.rules.distributor_name(q.ticket.distributor_id),
+            store=service.rules.store_label(q.ticket.store_id),
+            town=town_of(stores, q.ticket.store_id),
+            product=product_label(product_names, q.ticket.sku, q.ticket.brand),
+            reports=q.reports,
+            hours_left=q.hours_left,
+            urgency=urgency(q.hours_left, q.ticket.state.value),
+            reasons=reasons.get(q.ticket.id or 0, []),
+        )
+        for q in listed
+    ]
+
+
+def portal_document(entries: list[PortalEntry]) -> dict[str, Any]:
+    """The queue as JSON, in the shape of the API's queue, with the town and the urgency."""
+    return {
+        "tickets": [
+            {
+                **ticket_document(e.ticket, e.store, e.product),
+                "town": e.town,
+                "hours_left": round(e.hours_left, 2),
+                "urgency": e.urgency,
+                "reports": e.reports,
+                "reasons": e.reasons,
+            }
+            for e in entries
+        ],
+    }
+
+
+QUEUE_CSV_COLUMNS = (
+    "ticket_id",
+    "state",
+    "distributor_id",
+    "store_id",
+    "store",
+    "town",
+    "sku",
+    "product",
+    "reports",
+    "opened_at",
+    "deadline",
+    "hours_left",
+    "acknowledged_at",
+    "promised_date",
+    "restocked_at",
+    "reasons",
+)
+
+
+def queue_csv(entries: Iterable[PortalEntry]) -> str:
+    """The queue as CSV for a spreadsheet; no cell can run as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(QUEUE_CSV_COLUMNS)
+    for e in entries:
+        t = e.ticket
+        writer.writerow(
+            cell(v)
+            for v in (
+                t.id,
+                t.state.value,
+                t.distributor_id,
+                t.store_id,
+                e.store,
+                e.town,
+                t.sku,
+                e.product,
+                e.reports,
+                t.opened_at,
+                t.deadline,
+                round(e.hours_left, 2),
+                t.acknowledged_at,
+                t.promised_at,
+                t.restocked_at,
+                "; ".join(e.reasons),
+            )
+        )
+    return out.getvalue()
+

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -16,7 +16,7 @@ if connection is None:
     raise RuntimeError("run migrations with `restock-bot db upgrade` (restock_bot.storage.schema), not alembic's CLI")
 
 
-def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write the models' own column types as plain SQLAlchemy ones, so migrations never import the models."""
     if type_ != "type":
         return False

@@ -1,0 +1,1 @@
+"""The operators' commands beside `run`: db, tickets, outbox, reporters, replay and stores geocode."""

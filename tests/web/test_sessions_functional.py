@@ -129,3 +129,15 @@ async def test_the_bearer_token_still_serves_machines_without_a_session(client: 
     ticket = await report("p1")
     response = await client.get(f"/distributors/dist-north/tickets/{ticket}.json", headers=bearer(NORTH_TOKEN))
     assert response.status == 200 and "restock_portal" not in response.cookies
+
+
+@pytest.mark.parametrize("evil", ["//evil.example/", "/\\evil.example", "/\t/evil.example", "https://evil.example"])
+async def test_forms_never_send_people_to_another_site(client: WebClient, report: Report, evil: str) -> None:
+    ticket = await report("p1")
+    csrf = await sign_in(client, "/distributors/dist-north", NORTH_TOKEN)
+    response = await client.post(
+        f"/distributors/dist-north/tickets/{ticket}",
+        data={"csrf": csrf, "who": "ana", "action": "acknowledge", "back": evil},
+        allow_redirects=False,
+    )
+    assert response.status == 303 and response.headers["Location"].startswith("/distributors/dist-north?")

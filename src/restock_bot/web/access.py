@@ -257,10 +257,13 @@ def _safe_next(next_path: str | None, realm: Realm) -> str:
 
 
 def safe_path(next_path: str | None, fallback: str) -> str:
-    """`next_path` when it is a path on this site, else `fallback`."""
-    if next_path and next_path.startswith("/") and not next_path.startswith(("//", "/\\")):
-        return next_path
-    return fallback
+    """`next_path` when it is a path on this site, else `fallback` (browsers drop tabs and newlines and read
+    a backslash as a slash, so "/<tab>/evil.example" would leave the site: such paths are refused)."""
+    if not next_path or not next_path.startswith("/") or "\\" in next_path:
+        return fallback
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in next_path) or next_path.startswith("//"):
+        return fallback
+    return next_path
 
 
 async def log_in(request: web.Request, realm: Realm) -> web.StreamResponse:

@@ -249,4 +249,3 @@ async def reporters_page(request: web.Request) -> web.Response:
             "csrf": form_token(request, realm),
         },
     )
-

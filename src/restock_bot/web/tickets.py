@@ -336,4 +336,3 @@ def queue_csv(entries: Iterable[PortalEntry]) -> str:
             )
         )
     return out.getvalue()
-

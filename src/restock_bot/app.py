@@ -76,9 +76,7 @@ class Inbox:
     """The PostSink every channel hands posts to: stored by the service, then the inbox worker is woken
     (in this process; workers elsewhere find it at their next look, every `inbox_seconds`)."""
 
-    def __init__(
-        self, service: RestockService, scheduler: RestockScheduler, metrics: BotMetrics | None = None
-    ) -> None:
+    def __init__(self, service: RestockService, scheduler: RestockScheduler, metrics: BotMetrics | None = None) -> None:
         self._service = service
         self._scheduler = scheduler
         self._metrics = metrics

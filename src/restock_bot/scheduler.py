@@ -28,9 +28,7 @@ DIGEST_JOB = "digest"
 
 def digest_wanted(settings: Settings) -> bool:
     """Whether any distributor can receive a digest (a webhook, or an email address with SMTP set up)."""
-    return any(
-        d.webhook_url or (settings.email.enabled and d.email) for d in settings.distributors.values()
-    )
+    return any(d.webhook_url or (settings.email.enabled and d.email) for d in settings.distributors.values())
 
 
 class RestockScheduler:

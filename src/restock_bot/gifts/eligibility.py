@@ -53,7 +53,5 @@ def assess_gift(record: ReporterRecord, now: datetime, policy: GiftPolicy) -> Ve
         return Verdict(GiftState.HELD, f"{record.not_a_stockout_reports} report(s) marked not a stock-out")
     day, count = busiest_day(record.report_times)
     if count > policy.max_reports_per_day:
-        return Verdict(
-            GiftState.HELD, f"{count} reports on {day} (more than {policy.max_reports_per_day} a day)"
-        )
+        return Verdict(GiftState.HELD, f"{count} reports on {day} (more than {policy.max_reports_per_day} a day)")
     return Verdict(GiftState.QUEUED, "report led to a restock")

@@ -25,6 +25,7 @@ COLUMNS = (
     "shipped_at",
 )
 
+
 def gifts_csv(gifts: Iterable[Gift]) -> str:
     """Render gifts as CSV text with a header row; user-written cells cannot run as formulas."""
     out = io.StringIO()

@@ -42,9 +42,7 @@ class Gift:
 def _check(gift: Gift, action: str, allowed: set[GiftState]) -> None:
     if gift.state not in allowed:
         names = ", ".join(sorted(s.value for s in allowed))
-        raise IllegalGiftTransition(
-            f"gift #{gift.id} is {gift.state.value}: cannot {action} (allowed from {names})"
-        )
+        raise IllegalGiftTransition(f"gift #{gift.id} is {gift.state.value}: cannot {action} (allowed from {names})")
 
 
 def approve(gift: Gift, *, who: str, at: datetime, note: str = "") -> Gift:

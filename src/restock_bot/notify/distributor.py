@@ -148,9 +148,7 @@ class DistributorWebhooks:
         wait = max(self._retry.delay(attempt), outcome.retry_after or 0.0)
         return min(wait, self._retry.max_delay)
 
-    async def post_once(
-        self, url: str, secret: str, body: bytes, event_id: str, attempt: int
-    ) -> DeliveryAttempt:
+    async def post_once(self, url: str, secret: str, body: bytes, event_id: str, attempt: int) -> DeliveryAttempt:
         """One signed POST of `body`; never raises for network trouble, it reports it."""
         headers = {
             "Content-Type": "application/json",

@@ -101,9 +101,7 @@ async def _with_counts(session: AsyncSession, rows: list[TicketRow]) -> list[tup
     return [(tickets.ticket_of(r), counts.get(r.id or 0, 0)) for r in rows]
 
 
-async def recent_restocks(
-    session: AsyncSession, store_label: StoreLabel, limit: int = 20
-) -> list[RestockView]:
+async def recent_restocks(session: AsyncSession, store_label: StoreLabel, limit: int = 20) -> list[RestockView]:
     """The latest restocked tickets with how long each took from first report."""
     statement = (
         select(TicketRow)
@@ -180,9 +178,7 @@ async def reporters(session: AsyncSession, limit: int = 200) -> list[ReporterVie
     ]
 
 
-async def ticket_history(
-    session: AsyncSession, ticket_id: int, store_label: StoreLabel
-) -> TicketHistory | None:
+async def ticket_history(session: AsyncSession, ticket_id: int, store_label: StoreLabel) -> TicketHistory | None:
     """A ticket with every event and report, for its page."""
     ticket = await tickets.get_ticket(session, ticket_id)
     if ticket is None:
@@ -210,13 +206,13 @@ class DistributorRecord:
 
 async def distributor_record(session: AsyncSession, distributor_id: str, now: datetime) -> DistributorRecord:
     mine = TicketRow.distributor_id == distributor_id
-    states = (
-        await session.exec(select(TicketRow.state, func.count()).where(mine).group_by(TicketRow.state))
-    ).all()
+    states = (await session.exec(select(TicketRow.state, func.count()).where(mine).group_by(TicketRow.state))).all()
     n = {state: count for state, count in states}
     active_states = [s.value for s in ACTIVE_STATES]
-    late = select(func.count()).select_from(TicketRow).where(
-        mine, col(TicketRow.state).in_(active_states), col(TicketRow.deadline) <= now
+    late = (
+        select(func.count())
+        .select_from(TicketRow)
+        .where(mine, col(TicketRow.state).in_(active_states), col(TicketRow.deadline) <= now)
     )
     reopens = select(func.coalesce(func.sum(TicketRow.reopens), 0)).where(mine)
     return DistributorRecord(

@@ -85,9 +85,7 @@ async def _credited_row(session: AsyncSession, row: PostRow, decision: Decision)
     return original if asked and asked.action == Action.CLARIFY.value and already is None else row
 
 
-async def _file_report(
-    session: AsyncSession, row: PostRow, decision: Decision, rules: Rules, now: datetime
-) -> None:
+async def _file_report(session: AsyncSession, row: PostRow, decision: Decision, rules: Rules, now: datetime) -> None:
     """Open a ticket or join the open one, credit the reporter and queue the acknowledgement."""
     store = rules.stores.get(decision.store_id or "")
     if store is None:
@@ -231,9 +229,7 @@ async def refresh_timer(session: AsyncSession, ticket: Ticket, rules: Rules, now
     await tickets.set_sla_due_at(session, ticket.id, when)
 
 
-async def _follow(
-    session: AsyncSession, ticket: Ticket, event: TicketEvent, rules: Rules, now: datetime
-) -> None:
+async def _follow(session: AsyncSession, ticket: Ticket, event: TicketEvent, rules: Rules, now: datetime) -> None:
     """The side effects of one new event."""
     assert ticket.id is not None and event.id is not None
     await notify_event(session, ticket, event, rules, now)
@@ -251,9 +247,7 @@ async def _first_reports(session: AsyncSession, ticket_id: int) -> dict[str, Rep
     return first
 
 
-async def _tell_reporters_it_was_in_stock(
-    session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime
-) -> None:
+async def _tell_reporters_it_was_in_stock(session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime) -> None:
     """A polite note to every reporter: the distributor found it on the shelf (no gift)."""
     assert ticket.id is not None
     label = rules.store_label(ticket.store_id)
@@ -309,13 +303,16 @@ async def _thank_reporters(session: AsyncSession, ticket: Ticket, rules: Rules, 
 
 
 async def sweep_ticket(
-    session: AsyncSession, ticket_id: int, rules: Rules, now: datetime
+    session: AsyncSession, ticket: Ticket, events: list[TicketEvent], rules: Rules, now: datetime
 ) -> list[TicketEvent]:
-    """Send the warning and escalations now due for one ticket (each once), then reset its timer."""
-    ticket = await tickets.get_ticket(session, ticket_id, lock=True, skip_locked=True)
-    if ticket is None or not ticket.is_active:
+    """Send the warning and escalations now due for one ticket (each once), then reset its timer.
+
+    `ticket` and its `events` were read in this transaction with the ticket's row held (claim_due_tickets)."""
+    assert ticket.id is not None
+    ticket_id = ticket.id
+    if not ticket.is_active:  # closed with a timer left over: clear it, or every sweep would read it again
+        await tickets.set_sla_due_at(session, ticket_id, None)
         return []
-    events = await tickets.events_of(session, ticket_id)
     policy = rules.policy_for(ticket)
     recorded: list[TicketEvent] = []
     for item in sla.due(ticket, events, now, policy.ladder_names, policy.sla):
@@ -327,11 +324,11 @@ async def sweep_ticket(
             change = lifecycle.warn(ticket, at=now, reason=reason, number=item.warning or 1)
         else:
             reason = f"deadline {ticket.deadline:%Y-%m-%d %H:%M} UTC passed; telling {item.tier_name}"
-            change = lifecycle.escalate(
-                ticket, tier=item.tier, tier_name=item.tier_name or "", at=now, reason=reason
-            )
+            change = lifecycle.escalate(ticket, tier=item.tier, tier_name=item.tier_name or "", at=now, reason=reason)
         ticket = await apply_change(session, ticket, change, rules, now, recorded)
-    await refresh_timer(session, ticket, rules, now)
+    # the events are known here: the timer needs no second read of them
+    when = sla.next_due_at(ticket, [*events, *recorded], now, policy.ladder_names, policy.sla)
+    await tickets.set_sla_due_at(session, ticket_id, when)
     return recorded
 
 
@@ -355,9 +352,7 @@ async def change_ticket(
         raise ValueError("who: say who is making the change")
     ticket = await tickets.get_ticket(session, ticket_id, lock=True)
     if ticket is None or (distributor_id is not None and ticket.distributor_id != distributor_id):
-        raise TicketNotFound(
-            f"ticket #{ticket_id} not found" + (f" for {distributor_id}" if distributor_id else "")
-        )
+        raise TicketNotFound(f"ticket #{ticket_id} not found" + (f" for {distributor_id}" if distributor_id else ""))
     after = await apply_change(session, ticket, transition(ticket, who=who, why=why, at=now), rules, now)
     await refresh_timer(session, after, rules, now)
     return after

@@ -153,9 +153,7 @@ class RestockService:
         while limit is None or processed + failed < limit:
             batch = self.batch_size if limit is None else min(self.batch_size, limit - processed - failed)
             async with self.database.session() as session, session.begin():
-                rows = await claim(
-                    session, PostRow, now=self.clock.now(), limit=batch, stale_after=self.stale_after
-                )
+                rows = await claim(session, PostRow, now=self.clock.now(), limit=batch, stale_after=self.stale_after)
             if not rows:
                 break
             for row in rows:
@@ -201,18 +199,30 @@ class RestockService:
 
     # --- SLA and delivery -------------------------------------------------------------------------
 
-    async def sweep_sla(self, limit: int = 500) -> list[TicketEvent]:
-        """Record the warnings and escalations due now (each once), from the timers stored in the tickets."""
-        async with self.database.session() as session:
-            due_ids = await tickets.tickets_due(session, self.clock.now(), limit)
+    async def sweep_sla(self, batch: int = 200) -> list[TicketEvent]:
+        """Record the warnings and escalations due now (each once), from the timers stored in the tickets.
+
+        Reads only the due tickets, `batch` at a time, each batch claimed in its own transaction so several
+        sweepers share the work; a ticket that fails is logged and left for the next sweep."""
         recorded: list[TicketEvent] = []
-        for ticket_id in due_ids:
-            try:
-                async with self.database.session() as session, session.begin():
-                    recorded += await flows.sweep_ticket(session, ticket_id, self.rules, self.clock.now())
-            except tickets.StaleTicket as exc:  # someone changed it meanwhile; the next sweep looks again
-                log.info("sla sweep skipped a ticket", ticket=ticket_id, reason=str(exc))
-        return recorded
+        failed: set[int] = set()
+        while True:
+            now = self.clock.now()
+            async with self.database.session() as session, session.begin():
+                due = await tickets.claim_due_tickets(session, now, batch, skip=failed)
+                events = await tickets.events_of_tickets(session, [t.id for t in due if t.id is not None])
+                for ticket in due:
+                    assert ticket.id is not None
+                    try:
+                        async with session.begin_nested():
+                            recorded += await flows.sweep_ticket(
+                                session, ticket, events[ticket.id], self.rules, self.clock.now()
+                            )
+                    except Exception as exc:  # one bad ticket must not stop the sweep
+                        failed.add(ticket.id)
+                        log.warning("sla sweep failed for a ticket", ticket=ticket.id, error=repr(exc))
+            if len(due) < batch:
+                return recorded
 
     async def deliver_outboxes(self) -> Delivered:
         """Send every due reply and distributor notification; failures wait for their next attempt."""
@@ -416,9 +426,7 @@ class RestockService:
 
     async def distributor_queue(self, distributor_id: str) -> list[board.QueueItem]:
         async with self.database.session() as session:
-            return await board.distributor_queue(
-                session, distributor_id, self.clock.now(), self.rules.store_label
-            )
+            return await board.distributor_queue(session, distributor_id, self.clock.now(), self.rules.store_label)
 
     async def reporters(self, limit: int = 200) -> list[board.ReporterView]:
         async with self.database.session() as session:

@@ -25,8 +25,6 @@ class ChannelCursors:
         insert = postgresql.insert if self._database.dialect == "postgresql" else sqlite.insert
         now = self._clock.now()
         statement = insert(ChannelCursor.__table__).values(key=key, value=value, updated_at=now)  # type: ignore[attr-defined]
-        statement = statement.on_conflict_do_update(
-            index_elements=["key"], set_={"value": value, "updated_at": now}
-        )
+        statement = statement.on_conflict_do_update(index_elements=["key"], set_={"value": value, "updated_at": now})
         async with self._database.session() as session, session.begin():
             await session.exec(statement)

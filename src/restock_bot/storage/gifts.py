@@ -63,9 +63,7 @@ async def list_gifts(session: AsyncSession, state: GiftState | None = None, limi
     return [gift_of(r) for r in (await session.exec(statement)).all()]
 
 
-async def reporter_record(
-    session: AsyncSession, reporter: str, now: datetime, window: timedelta
-) -> ReporterRecord:
+async def reporter_record(session: AsyncSession, reporter: str, now: datetime, window: timedelta) -> ReporterRecord:
     """A reporter's last gift, recent report times and reports the distributor called not a stock-out."""
     last_gift = (
         await session.exec(
@@ -89,6 +87,4 @@ async def reporter_record(
             .where(ReportRow.reporter == reporter, TicketRow.state == TicketState.NOT_A_STOCKOUT.value)
         )
     ).one()
-    return ReporterRecord(
-        last_gift_at=last_gift, report_times=list(times), not_a_stockout_reports=int(refused)
-    )
+    return ReporterRecord(last_gift_at=last_gift, report_times=list(times), not_a_stockout_reports=int(refused))

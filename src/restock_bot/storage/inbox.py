@@ -84,9 +84,7 @@ async def _answered_row(session: AsyncSession, row: PostRow) -> PostRow | None:
     parent = await find_post_row(session, row.channel, row.in_reply_to)
     if parent is not None:
         return parent
-    statement = select(ReplyRow).where(
-        ReplyRow.channel == row.channel, ReplyRow.reply_post_id == row.in_reply_to
-    )
+    statement = select(ReplyRow).where(ReplyRow.channel == row.channel, ReplyRow.reply_post_id == row.in_reply_to)
     reply = (await session.exec(statement)).first()
     return await get_post_row(session, reply.to_post_row_id) if reply else None
 
@@ -105,10 +103,7 @@ async def clarified_parent(session: AsyncSession, row: PostRow) -> PostRow | Non
 async def failed_posts(session: AsyncSession, limit: int = 100) -> list[PostRow]:
     """Posts whose processing failed, newest first, with their errors."""
     statement = (
-        select(PostRow)
-        .where(PostRow.status == WorkStatus.FAILED.value)
-        .order_by(col(PostRow.id).desc())
-        .limit(limit)
+        select(PostRow).where(PostRow.status == WorkStatus.FAILED.value).order_by(col(PostRow.id).desc()).limit(limit)
     )
     return list((await session.exec(statement)).all())
 

@@ -56,9 +56,7 @@ async def claim(
         and_(c.status == WorkStatus.PENDING, c.available_at <= now),
         and_(c.status == WorkStatus.CLAIMED, c.claimed_at <= now - stale_after),
     )
-    statement = (
-        select(model).where(ready, *where).order_by(c.id).limit(limit).with_for_update(skip_locked=True)
-    )
+    statement = select(model).where(ready, *where).order_by(c.id).limit(limit).with_for_update(skip_locked=True)
     rows = list((await session.exec(statement)).all())
     for row in rows:
         work: Any = row

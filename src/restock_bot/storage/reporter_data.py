@@ -164,9 +164,7 @@ async def forget_reporter(session: AsyncSession, reporter: str) -> dict[str, int
 
     await run("replies", delete(ReplyRow).where(col(ReplyRow.to_post_row_id).in_(ids)))
     await run("decisions", delete(DecisionRow).where(col(DecisionRow.post_row_id).in_(ids)))
-    await session.exec(
-        update(DecisionRow).where(col(DecisionRow.parent_row_id).in_(ids)).values(parent_row_id=None)
-    )
+    await session.exec(update(DecisionRow).where(col(DecisionRow.parent_row_id).in_(ids)).values(parent_row_id=None))
     await run(
         "reports",
         delete(ReportRow).where(or_(col(ReportRow.post_row_id).in_(ids), col(ReportRow.reporter) == reporter)),

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, Index, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -81,6 +81,15 @@ class TicketRow(SQLModel, table=True):
     """A restock ticket; `open_key` holds its key while active: one open ticket per key is a database fact."""
 
     __tablename__ = "tickets"
+    # Only tickets with a timer are indexed: the SLA sweep reads the due ones, never every open ticket.
+    __table_args__ = (
+        Index(
+            "ix_tickets_due",
+            "sla_due_at",
+            postgresql_where=text("sla_due_at IS NOT NULL"),
+            sqlite_where=text("sla_due_at IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(index=True)
@@ -99,7 +108,7 @@ class TicketRow(SQLModel, table=True):
     closed_at: datetime | None = _when(nullable=True)
     warned_at: datetime | None = _when(nullable=True)
     escalation_tier: int = 0
-    sla_due_at: datetime | None = _when(nullable=True, index=True)
+    sla_due_at: datetime | None = _when(nullable=True)  # the next warning or escalation; None: nothing due
     cannot_supply_at: datetime | None = _when(nullable=True)
     promised_at: datetime | None = _when(nullable=True)  # the distributor's new date
     promise_approved_by: str | None = None  # set: the promised date is the deadline
@@ -121,9 +130,7 @@ class ReportRow(SQLModel, table=True):
     reporter_name: str = ""
     channel: str
     reported_at: datetime = _when()
-    via_post_row_id: int | None = Field(
-        default=None, foreign_key="posts.id"
-    )  # the reply that named the store
+    via_post_row_id: int | None = Field(default=None, foreign_key="posts.id")  # the reply that named the store
 
 
 class TicketEventRow(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -11,9 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restock_bot.storage.database import insert_new
 from restock_bot.storage.tables import ReportRow, TicketEventRow, TicketRow
-from restock_bot.tickets.models import ACTIVE_STATES, EventKind, Ticket, TicketEvent, TicketState
-
-_ACTIVE = [s.value for s in ACTIVE_STATES]
+from restock_bot.tickets.models import EventKind, Ticket, TicketEvent, TicketState
 
 
 class StaleTicket(RuntimeError):
@@ -151,15 +150,22 @@ async def set_sla_due_at(session: AsyncSession, ticket_id: int, when: datetime |
     await session.exec(update(TicketRow).where(col(TicketRow.id) == ticket_id).values(sla_due_at=when))
 
 
-async def tickets_due(session: AsyncSession, now: datetime, limit: int) -> list[int]:
-    """Active tickets whose next warning or escalation time has come."""
+async def claim_due_tickets(
+    session: AsyncSession, now: datetime, limit: int, *, skip: Collection[int] = ()
+) -> list[Ticket]:
+    """Tickets whose next warning or escalation time has come, soonest first, held for this transaction:
+    on PostgreSQL rows another sweeper holds are skipped (FOR UPDATE SKIP LOCKED); SQLite takes the write
+    lock at BEGIN. Reads only the due rows (partial index on `sla_due_at`), never every open ticket."""
     statement = (
-        select(TicketRow.id)
-        .where(col(TicketRow.state).in_(_ACTIVE), col(TicketRow.sla_due_at) <= now)
+        select(TicketRow)
+        .where(col(TicketRow.sla_due_at).is_not(None), col(TicketRow.sla_due_at) <= now)
         .order_by(col(TicketRow.sla_due_at))
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    return [i for i in (await session.exec(statement)).all() if i is not None]
+    if skip:
+        statement = statement.where(col(TicketRow.id).not_in(list(skip)))
+    return [ticket_of(row) for row in (await session.exec(statement)).all()]
 
 
 async def add_event(session: AsyncSession, ticket_id: int, event: TicketEvent) -> TicketEvent | None:
@@ -187,6 +193,21 @@ async def events_of(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
         .order_by(col(TicketEventRow.at), col(TicketEventRow.id))
     )
     return [event_of(r) for r in (await session.exec(statement)).all()]
+
+
+async def events_of_tickets(session: AsyncSession, ticket_ids: Collection[int]) -> dict[int, list[TicketEvent]]:
+    """The events of several tickets in one read, each ticket's in order."""
+    found: dict[int, list[TicketEvent]] = {i: [] for i in ticket_ids}
+    if not found:
+        return found
+    statement = (
+        select(TicketEventRow)
+        .where(col(TicketEventRow.ticket_id).in_(list(found)))
+        .order_by(col(TicketEventRow.ticket_id), col(TicketEventRow.at), col(TicketEventRow.id))
+    )
+    for row in (await session.exec(statement)).all():
+        found[row.ticket_id].append(event_of(row))
+    return found
 
 
 async def add_report(session: AsyncSession, report: ReportRow) -> ReportRow | None:

@@ -34,9 +34,7 @@ class Transition(Protocol):
 def _check(ticket: Ticket, action: str, allowed: frozenset[TicketState]) -> None:
     if ticket.state not in allowed:
         names = ", ".join(sorted(s.value for s in allowed))
-        raise IllegalTransition(
-            f"{ticket.label} is {ticket.state.value}: cannot {action} (allowed from {names})"
-        )
+        raise IllegalTransition(f"{ticket.label} is {ticket.state.value}: cannot {action} (allowed from {names})")
 
 
 def open_ticket(

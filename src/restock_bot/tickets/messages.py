@@ -24,12 +24,9 @@ def acknowledgement(ticket: Ticket, store: str, username: str, new: bool, now: d
     """The reply to a report: its ticket number and how long the distributor has to restock."""
     hours_left = max(0, math.ceil((ticket.deadline - now).total_seconds() / 3600))
     if new:
-        return (
-            f"{_greeting(username)}Logged as ticket #{ticket.id} for {store}: restock within {hours_left} h."
-        )
+        return f"{_greeting(username)}Logged as ticket #{ticket.id} for {store}: restock within {hours_left} h."
     return (
-        f"{_greeting(username)}Added to ticket #{ticket.id} for {store} "
-        f"(already open): restock within {hours_left} h."
+        f"{_greeting(username)}Added to ticket #{ticket.id} for {store} (already open): restock within {hours_left} h."
     )
 
 

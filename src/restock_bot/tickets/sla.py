@@ -96,9 +96,7 @@ def pending(
         return []
     done = {e.key for e in events}
     return [
-        d
-        for d in plan(ticket, ladder, policy)
-        if d.key not in done and not (d.tier is None and now >= ticket.deadline)
+        d for d in plan(ticket, ladder, policy) if d.key not in done and not (d.tier is None and now >= ticket.deadline)
     ]
 
 

@@ -224,9 +224,7 @@ def check_form(request: web.Request, realm: Realm, how: How, sent: str | None) -
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         raise NotAllowed(403, "csrf: forms cannot be posted from another site")
     if how in (How.COOKIE, How.OPEN) and not (sent and _same(sent, form_token(request, realm))):
-        raise NotAllowed(
-            403, "csrf: the form is out of date or from another site; reload the page and try again"
-        )
+        raise NotAllowed(403, "csrf: the form is out of date or from another site; reload the page and try again")
 
 
 async def remember(response: web.StreamResponse, request: web.Request, realm: Realm) -> None:

@@ -73,9 +73,7 @@ async def ticket_action(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     ticket = await act_on_ticket(service, distributor_id, ticket_id, action, await json_body(request))
     product = product_label(request.app[PRODUCT_NAMES], ticket.sku, ticket.brand)
-    return web.json_response(
-        {"ticket": ticket_document(ticket, service.rules.store_label(ticket.store_id), product)}
-    )
+    return web.json_response({"ticket": ticket_document(ticket, service.rules.store_label(ticket.store_id), product)})
 
 
 @routes.get("/api/gifts")

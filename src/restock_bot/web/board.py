@@ -34,9 +34,7 @@ class Board:
 async def read_board(request: web.Request) -> Board:
     service = request.app[SERVICE]
     names = request.app[PRODUCT_NAMES]
-    restocks = [
-        (r, product_label(names, r.ticket.sku, r.ticket.brand)) for r in await service.recent_restocks(RECENT)
-    ]
+    restocks = [(r, product_label(names, r.ticket.sku, r.ticket.brand)) for r in await service.recent_restocks(RECENT)]
     statistics = await board_statistics(
         service.database,
         service.rules.stores,

@@ -23,9 +23,7 @@ class NotAllowed(Exception):
 
     `login_path` is where a person can give the token, when a token would help."""
 
-    def __init__(
-        self, status: int, message: str, login_path: str | None = None, next_path: str = "/"
-    ) -> None:
+    def __init__(self, status: int, message: str, login_path: str | None = None, next_path: str = "/") -> None:
         super().__init__(message)
         self.status = status
         self.login_path = login_path

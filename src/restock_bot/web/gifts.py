@@ -101,9 +101,7 @@ def gift_action_named(name: str) -> GiftAction:
         raise BadInput("action", f"{name!r} is not one of {', '.join(GIFT_ACTIONS)}") from None
 
 
-async def act_on_gift(
-    service: RestockService, gift_id: int, action: GiftAction, fields: Mapping[str, Any]
-) -> Gift:
+async def act_on_gift(service: RestockService, gift_id: int, action: GiftAction, fields: Mapping[str, Any]) -> Gift:
     """Apply marketing's decision with who (a note is required to hold or reject, a tracking reference to
     mark shipped)."""
     who = text_field(fields, "who", required="say who is deciding", limit=100)

@@ -62,9 +62,7 @@ def template_environment() -> jinja2.Environment:
     return environment
 
 
-def render(
-    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
-) -> web.Response:
+def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
     """One page rendered from its template, with the demo flag every page may show."""
     page = request.app[TEMPLATES].get_template(template)
     text = page.render(demo=request.app[DEMO], **context)

@@ -150,9 +150,7 @@ async def _entries(request: web.Request, portal: Portal) -> list[PortalEntry]:
     return await portal_entries(request.app[SERVICE], distributors, wanted, request.app[PRODUCT_NAMES])
 
 
-async def _queue_page(
-    request: web.Request, portal: Portal, *, error: str = "", status: int = 200
-) -> web.Response:
+async def _queue_page(request: web.Request, portal: Portal, *, error: str = "", status: int = 200) -> web.Response:
     service = request.app[SERVICE]
     wanted, _ = _queue_filter(request, portal)
     entries = await _entries(request, portal)

@@ -137,9 +137,7 @@ async def distributor_queue(
     items = await service.distributor_queue(distributor_id)
     reasons = await triage_reasons(service, (i.ticket.id for i in items if i.ticket.id is not None))
     return [
-        QueueEntry(
-            i, product_label(product_names, i.ticket.sku, i.ticket.brand), reasons.get(i.ticket.id or 0, [])
-        )
+        QueueEntry(i, product_label(product_names, i.ticket.sku, i.ticket.brand), reasons.get(i.ticket.id or 0, []))
         for i in items
     ]
 

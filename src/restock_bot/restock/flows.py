@@ -247,21 +247,30 @@ async def _first_reports(session: AsyncSession, ticket_id: int) -> dict[str, Rep
     return first
 
 
+async def _reply_to_reporter(
+    session: AsyncSession, ticket: Ticket, reporter: str, report: ReportRow, kind: str, text: str, now: datetime
+) -> None:
+    """Queue one reply to one reporter of a ticket, once per (kind, ticket, reporter, deadline round)."""
+    assert ticket.id is not None
+    await queue_reply(
+        session,
+        key=event_key(f"{kind}:{ticket.id}:{reporter}", ticket.deadline_round),
+        kind=kind,
+        channel=report.channel,
+        to_post_row_id=report.post_row_id,
+        ticket_id=ticket.id,
+        text=text,
+        now=now,
+    )
+
+
 async def _tell_reporters_it_was_in_stock(session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime) -> None:
     """A polite note to every reporter: the distributor found it on the shelf (no gift)."""
     assert ticket.id is not None
     label = rules.store_label(ticket.store_id)
     for reporter, report in (await _first_reports(session, ticket.id)).items():
-        await queue_reply(
-            session,
-            key=event_key(f"not_a_stockout:{ticket.id}:{reporter}", ticket.deadline_round),
-            kind="not_a_stockout",
-            channel=report.channel,
-            to_post_row_id=report.post_row_id,
-            ticket_id=ticket.id,
-            text=messages.not_a_stockout(ticket, label, report.reporter_name),
-            now=now,
-        )
+        text = messages.not_a_stockout(ticket, label, report.reporter_name)
+        await _reply_to_reporter(session, ticket, reporter, report, "not_a_stockout", text, now)
 
 
 async def _thank_reporters(session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime) -> None:
@@ -270,16 +279,8 @@ async def _thank_reporters(session: AsyncSession, ticket: Ticket, rules: Rules, 
     label = rules.store_label(ticket.store_id)
     window = timedelta(days=rules.gift_policy.cooldown_days)
     for reporter, report in (await _first_reports(session, ticket.id)).items():
-        await queue_reply(
-            session,
-            key=event_key(f"restocked:{ticket.id}:{reporter}", ticket.deadline_round),
-            kind="restocked",
-            channel=report.channel,
-            to_post_row_id=report.post_row_id,
-            ticket_id=ticket.id,
-            text=messages.restocked(ticket, label, report.reporter_name),
-            now=now,
-        )
+        text = messages.restocked(ticket, label, report.reporter_name)
+        await _reply_to_reporter(session, ticket, reporter, report, "restocked", text, now)
         record = await stored_gifts.reporter_record(session, reporter, now, window)
         verdict = assess_gift(record, now, rules.gift_policy)
         if verdict.state is not None:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from restock_bot.post import GeoPoint, Post
-from restock_bot.retailers import Store, read_stores
+from restock_bot.retailers import Store, read_stores, store_label
 from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _without_size, load_products
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
@@ -570,18 +570,28 @@ class Triage:
         return first, f"geo point {d1:.2f} km from {self.index.stores[first].store_id}, the nearest branch"
 
     def _candidates(self, stores: list[int], named: dict[int, str], geo: GeoPoint | None) -> list[Candidate]:
-        """The likely stores to list in a 'which store?' reply, nearest first when there is a geo point."""
+        """The likely stores to list in a 'which store?' reply: nearest first when there is a geo point (a
+        store without coordinates counts as near), then the longest name named, then by store id."""
         table = self.index.stores
+        ids = table.store_ids
+        if geo is None:
+            km: list[float | None] = [None] * len(stores)
+        else:
+            km = self.index.distances_km(stores, geo.lat, geo.lon)
+        order = list(range(len(stores)))
+        if geo is None and not named:
+            top = heapq.nsmallest(5, order, key=lambda j: ids[stores[j]])
+        else:
 
-        def rank(i: int) -> tuple[float, float, str]:
-            dist = self.index.distance_km(i, geo.lat, geo.lon) if geo is not None else None
-            return (dist if dist is not None else 0.0, -(1.0 + len(named.get(i, "")) / 10), table.store_ids[i])
+            def rank(j: int) -> tuple[float, int, str]:
+                return (km[j] or 0.0, -len(named.get(stores[j], "")), ids[stores[j]])
 
+            top = heapq.nsmallest(5, order, key=rank)
         out = []
-        for i in heapq.nsmallest(5, stores, key=rank):
-            store = table[i]
-            dist = self.index.distance_km(i, geo.lat, geo.lon) if geo is not None else None
-            out.append(Candidate(store.store_id, store.label, 1.0 + len(named.get(i, "")) / 10, "", dist))
+        for j in top:
+            i = stores[j]
+            label = store_label(table.names[i], table.localities[i], table.cities[i])
+            out.append(Candidate(ids[i], label, 1.0 + len(named.get(i, "")) / 10, "", km[j]))
         return out
 
 

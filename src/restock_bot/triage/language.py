@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from restock_bot.triage.lexicon import compile_lexicon
+
 NEG_HI = r"(?:nahi+n?|nahee|nai|nhi|nhin|nahin|na+h?i|nai?n)"  # Hinglish/Hindi "not" in its spellings
 
 _ABSENCE = {
@@ -330,9 +332,9 @@ class Cue:
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
-    """One alternation. `\\b` is Python's word boundary: `text.read_text` puts a space between Latin and
-    CJK letters, so "amazonで" still ends the word "amazon"."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    """One alternation (see `lexicon.compile_lexicon`). `\\b` is Python's word boundary: `text.read_text`
+    puts a space between Latin and CJK letters, so "amazonで" still ends the word "amazon"."""
+    return compile_lexicon(patterns)
 
 
 # "can't find my keys": an absence whose object is plainly not a product.

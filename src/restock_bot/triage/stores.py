@@ -562,17 +562,28 @@ class StoreIndex:
         if not stores:
             return []
         ids = np.fromiter(stores, dtype=np.int64, count=len(stores))
-        lats = np.frombuffer(self.stores.lats, dtype=np.float64)[ids]
-        lons = np.frombuffer(self.stores.lons, dtype=np.float64)[ids]
-        p1, p2 = math.radians(lat), np.radians(lats)
-        h = np.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(np.radians(lons - lon) / 2) ** 2
-        km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(1.0, h)))
+        km = self._km(ids, lat, lon)
         known = ~np.isnan(km)
         if not known.any():
             return []
         ids, km = ids[known], km[known]
         order = np.argsort(km)[:2] if len(km) > 2 else np.argsort(km)
         return [(float(km[j]), int(ids[j])) for j in order]
+
+    def distances_km(self, stores: list[int], lat: float, lon: float) -> list[float | None]:
+        """Each store's distance from a point in km (None without coordinates), in one numpy pass."""
+        if not stores:
+            return []
+        km = self._km(np.fromiter(stores, dtype=np.int64, count=len(stores)), lat, lon)
+        return [None if math.isnan(d) else d for d in km.tolist()]
+
+    def _km(self, ids: np.ndarray, lat: float, lon: float) -> np.ndarray:
+        lats = np.frombuffer(self.stores.lats, dtype=np.float64)[ids]
+        lons = np.frombuffer(self.stores.lons, dtype=np.float64)[ids]
+        p1, p2 = math.radians(lat), np.radians(lats)
+        h = np.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(np.radians(lons - lon) / 2) ** 2
+        km: np.ndarray = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(1.0, h)))
+        return km
 
     def distance_km(self, i: int, lat: float, lon: float) -> float | None:
         point = self.stores.coordinates(i)

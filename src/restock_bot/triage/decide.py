@@ -102,16 +102,10 @@ class Triage:
     def read(self, post: Post) -> Reading:
         text = read_text(post.text)
         romanised = _romanised(post.text)
-        cut = list(
-            spans(
-                text.words,
-                text.offsets,
-                self._max_ngram,
-                self._max_cjk,
-                None if romanised else self._vocab,
-                self._starts,
-            )
-        )  # one cut of the text serves the catalogue now and the retailer index later
+        # one cut of the text serves the catalogue now and the retailer index later
+        cut = spans(
+            text.words, text.offsets, self._max_ngram, self._max_cjk, None if romanised else self._vocab, self._starts
+        )
         products = self.catalogue.find_in(cut, set(text.words), romanised)
         cues = find_cues(text.folded, with_killers=products != [] or post.in_reply_to is not None)
         cues += _product_absence(text, products)
@@ -578,15 +572,11 @@ class Triage:
             km: list[float | None] = [None] * len(stores)
         else:
             km = self.index.distances_km(stores, geo.lat, geo.lon)
-        order = list(range(len(stores)))
         if geo is None and not named:
-            top = heapq.nsmallest(5, order, key=lambda j: ids[stores[j]])
+            top = [j for _, j in heapq.nsmallest(5, [(ids[i], j) for j, i in enumerate(stores)])]
         else:
-
-            def rank(j: int) -> tuple[float, int, str]:
-                return (km[j] or 0.0, -len(named.get(stores[j], "")), ids[stores[j]])
-
-            top = heapq.nsmallest(5, order, key=rank)
+            ranked = [(km[j] or 0.0, -len(named.get(i, "")), ids[i], j) for j, i in enumerate(stores)]
+            top = [entry[-1] for entry in heapq.nsmallest(5, ranked)]
         out = []
         for j in top:
             i = stores[j]

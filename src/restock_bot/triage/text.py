@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -115,29 +114,34 @@ def spans(
     max_cjk: int,
     vocab: set[str] | None = None,
     starts: set[str] | None = None,
-) -> Iterator[tuple[str, int, int]]:
+) -> list[tuple[str, int, int]]:
     """Every candidate key of a text: Latin word n-grams joined without spaces, and substrings of runs of
     CJK words joined without spaces (also glued to a Latin word or number before or after them: "GS25" +
-    "역삼역점", "이마트" + "24"). Yields (key, start, end) as character offsets in the folded text.
+    "역삼역점", "이마트" + "24"). Returns (key, start, end) as character offsets in the folded text.
     With `vocab` (the Latin words keys are made of) an n-gram grows only over known words; with `starts`
     (the first two characters of CJK keys) a CJK substring is tried only where a key could begin."""
+    out: list[tuple[str, int, int]] = []
+    add = out.append
     n_words = len(words)
+    cjk = [_CJK.match(w) is not None for w in words]
     i = 0
     while i < n_words:
-        if not is_cjk(words[i]):
-            joined = ""
-            for j in range(i, min(n_words, i + max_ngram)):
-                if is_cjk(words[j]) or (j > i and vocab is not None and words[j] not in vocab):
-                    break
-                joined += words[j]
-                yield joined, offsets[i], offsets[j] + len(words[j])
-                if vocab is not None and words[i] not in vocab:
-                    break
+        if not cjk[i]:
+            first = words[i]
+            add((first, offsets[i], offsets[i] + len(first)))
+            if vocab is None or first in vocab:
+                joined = first
+                for j in range(i + 1, min(n_words, i + max_ngram)):
+                    word = words[j]
+                    if cjk[j] or (vocab is not None and word not in vocab):
+                        break
+                    joined += word
+                    add((joined, offsets[i], offsets[j] + len(word)))
             i += 1
             continue
         run_end = i
         where: list[int] = []  # folded-text offset of each character of the run
-        while run_end < n_words and is_cjk(words[run_end]):
+        while run_end < n_words and cjk[run_end]:
             where.extend(range(offsets[run_end], offsets[run_end] + len(words[run_end])))
             run_end += 1
         run = "".join(words[i:run_end])
@@ -145,20 +149,21 @@ def spans(
             if starts is not None and run[a : a + 2] not in starts:
                 continue
             for b in range(a + 2, min(len(run), a + max_cjk) + 1):
-                yield run[a:b], where[a], where[b - 1] + 1
-        if i and not is_cjk(words[i - 1]):
+                add((run[a:b], where[a], where[b - 1] + 1))
+        if i and not cjk[i - 1]:
             for b in range(2, min(len(run), max_cjk) + 1):
-                yield words[i - 1] + run[:b], offsets[i - 1], where[b - 1] + 1
+                add((words[i - 1] + run[:b], offsets[i - 1], where[b - 1] + 1))
         if run_end < n_words:
             after = words[run_end]
             for a in range(max(0, len(run) - max_cjk), len(run) - 1):
-                yield run[a:] + after, where[a], offsets[run_end] + len(after)
-            if after.isdigit() and run_end + 1 < n_words and is_cjk(words[run_end + 1]):
+                add((run[a:] + after, where[a], offsets[run_end] + len(after)))
+            if after.isdigit() and run_end + 1 < n_words and cjk[run_end + 1]:
                 nxt = words[run_end + 1]  # "北" + "24" + "条": a numbered place written across scripts
                 for a in range(max(0, len(run) - 4), len(run)):
                     for b in range(1, min(len(nxt), 4) + 1):
-                        yield run[a:] + after + nxt[:b], where[a], offsets[run_end + 1] + b
+                        add((run[a:] + after + nxt[:b], where[a], offsets[run_end + 1] + b))
         i = run_end
+    return out
 
 
 _KAKASI = None

@@ -59,3 +59,14 @@ def test_every_lookalike_class_is_ignored(triage: Triage) -> None:
     assert len(kinds) >= 12  # every class of look-alike the issue names has posts
     misses, total, _wrong = answer_file(triage, "lookalikes.jsonl")
     assert len(misses) <= 1, "\n".join(misses)
+
+
+def test_regional_dialects_are_read_right(triage: Triage) -> None:
+    """Kansai and Kyushu Japanese, Gyeongsang Korean, Bengali and Bhojpuri Hinglish, South Indian English:
+    the negations of each region, and their look-alikes (negations, fixed since, taste, another brand)."""
+    rows = labelled("dialects.jsonl")
+    assert len({r["kind"] for r in rows}) >= 12
+    misses, total, wrong_tickets = answer_file(triage, "dialects.jsonl")
+    assert total >= 25
+    assert len(misses) <= 1, "\n".join(misses)
+    assert not wrong_tickets, wrong_tickets

@@ -23,11 +23,13 @@ _CLAUSE_BREAK = re.compile(
     r"[.!?;。！？\n…()]+|,|、|\b(?:but|lekin|magar|par|while|whereas|instead|then|so|and then|phir|toh)\b"
     r"|\b(?:after|before|because|kyunki|coz|cause)\b|(?:고|서|니까|더니)(?=\s)"
     r"|말고|지만|는데|인데|けど|けれど|のに|ので|から(?=[、,\s])|たら"
+    r"|ばってん|けんど|やけど|근데|(?:드만|더만|드니|더니만)(?=\s)|\b(?:kintu|aana|kani|kaani)\b"
 )
 _WEAK_ABSENCE = re.compile(
     r"^(?:empty|bare|khaa?li|none|gone|missing|no more|not (?:at|in|on).*|없.*|ない|無い|なかった|"
+    r"illa|illai|ille|ledu|leda|nathi|nei|not there|"
     + NEG_HI
-    + r" (?:hai|h|he|hain|tha|thi|the)|"
+    + r" (?:hai|h|he|hain|tha|thi|the|ba|baa)|"
     + NEG_HI
     + r")$"
 )
@@ -40,6 +42,9 @@ _PRESENCE = re.compile(
     r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
     r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた|る|いる)"
     r"|\b(?:was there|were there|is there|are there|tha wahan)\b"
+    r"|있드라|있데이|있네예|있더만|있드만|(?<!안)(?<!안\s)들어(?:왔|와\s*있)(?!다며|다는|다고|대|다던)"
+    r"|\b(?:aa|a) (?:gaya|gya|gayi|gai|gaye|gye)\b"
+    r"|\bplenty\b(?! of)|\b(?:undi|unnayi|unnai|irukku|irundhuchu|irundhathu|ide|ache|achhe|ase|asey)\b"
 )
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _RETWEET = re.compile(r"(?:^|\s)rt @\w+")
@@ -51,6 +56,8 @@ _LANDMARK_BEFORE = re.compile(
 )
 _GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
 _GEO_RATIO = 1.6  # the nearest branch must be this many times nearer than the next one
+# Triage reads this many characters of a post: reports are short, and a megabyte must not stall a worker.
+MAX_TEXT = 10_000
 
 
 @dataclass(slots=True)
@@ -100,13 +107,15 @@ class Triage:
 
     # -- reading ----------------------------------------------------------------------------------
     def read(self, post: Post) -> Reading:
-        text = read_text(post.text)
-        romanised = _romanised(post.text)
+        text = read_text(post.text[:MAX_TEXT])
+        romanised = _romanised(post.text[:MAX_TEXT])
         # one cut of the text serves the catalogue now and the retailer index later
         cut = spans(
             text.words, text.offsets, self._max_ngram, self._max_cjk, None if romanised else self._vocab, self._starts
         )
         products = self.catalogue.find_in(cut, set(text.words), romanised)
+        # a near-spelling that is exactly a known store, place or city name is that name ("kochi"), not a product
+        products = [m for m in products if not (m.fuzzy and m.alias in self.index.keys)]
         cues = find_cues(text.folded, with_killers=products != [] or post.in_reply_to is not None)
         cues += _product_absence(text, products)
         clauses = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text.folded) if m.end() < len(text.folded)]
@@ -137,6 +146,8 @@ class Triage:
         """Triage `post`; `parent` is the post it replies to (read together with it)."""
         reading = self.read(post)
         reasons = [f"language {reading.language}"]
+        if len(post.text) > MAX_TEXT:
+            reasons.append(f"read the first {MAX_TEXT} of its {len(post.text)} characters")
         parent_reading = self.read(parent) if parent is not None else None
         same_author = parent is not None and parent.author.id == post.author.id
         stockout, why = self._is_stockout(post, reading, parent_reading, same_author)
@@ -147,7 +158,9 @@ class Triage:
         store_texts = [(reading, post)]
         if parent is not None and parent_reading is not None and same_author:
             store_texts.append((parent_reading, parent))
-        store_id, candidates, store_why = self._store(store_texts)
+        # "the Lahurabir one too" under someone else's report: the same chain, at the place the reply names
+        chains_above = self._chains_named(parent_reading, parent.text) if parent and parent_reading else {}
+        store_id, candidates, store_why = self._store(store_texts, {} if same_author else chains_above)
         reasons.extend(store_why)
         action = Action.TICKET if store_id else Action.CLARIFY
         resolves = parent.id if parent is not None and same_author else None
@@ -202,7 +215,13 @@ class Triage:
                 if kind in killers:
                     return False, [f"{what}: '{killers[kind].text}'"]
             return False, ["no word of absence about the product"]
-        online = [c for c in cues if c.kind == "online"]
+        if (
+            "home" in killers
+            and not self._names_a_store(reading)
+            and all(self._in_clause_of(reading, c, "home") for c in absences)
+        ):
+            return False, [f"missing at home, not at a store: '{killers['home'].text}'"]
+        online = [c for c in cues if c.kind == "online" and not self._in_store_words(reading, c)]
         if online and any(self._same_clause(reading, o, absences) for o in online):
             return False, [f"sold out online / in an app: '{online[0].text}'"]
         if "other_object" in killers and not any(self._near_product(reading, c) for c in absences):
@@ -229,9 +248,27 @@ class Triage:
                 and not _BEFORE_NOW.search(clause_text)
             ):
                 cue = Cue("resolved", "", m.group(), m.start(), m.end())
-                if not self._contrast(reading, cue, absences):
+                if not self._contrast(reading, cue, absences) and not self._other_product(reading, clause, absences):
                     return m.group()
         return None
+
+    @staticmethod
+    def _other_product(reading: Reading, clause: int, absences: list[Cue]) -> bool:
+        """'No coffee, but the matcha was there': the later clause finds another product, not the missing one."""
+        missing = {
+            sku
+            for c in absences
+            for m in reading.products
+            if m.skus and reading.clause_of(m.start) == reading.clause_of(c.start)
+            for sku in m.skus
+        }
+        found = {
+            sku
+            for m in reading.products
+            if m.skus and not m.fuzzy and reading.clause_of(m.start) == clause
+            for sku in m.skus
+        }
+        return bool(missing and found and not missing & found)
 
     def _contrast(self, reading: Reading, found: Cue, absences: list[Cue]) -> bool:
         """'Found it at A, but B had none': the found and the missing are at two different stores."""
@@ -302,6 +339,19 @@ class Triage:
         return near and not named
 
     @staticmethod
+    def _in_clause_of(reading: Reading, cue: Cue, kind: str) -> bool:
+        """A cue of `kind` in the same clause as `cue`."""
+        clause = reading.clause_of(cue.start)
+        return any(c.kind == kind and reading.clause_of(c.start) == clause for c in reading.cues)
+
+    def _names_a_store(self, reading: Reading) -> bool:
+        return any(h.kind in ("name", "chain") for h in self._raw_store_hits(reading))
+
+    def _in_store_words(self, reading: Reading, cue: Cue) -> bool:
+        """The cue's words belong to a store, chain or place name ("Hill Cart Road" is not a shopping cart)."""
+        return any(h.start <= cue.start and cue.end <= h.end for h in self._raw_store_hits(reading))
+
+    @staticmethod
     def _near_product(reading: Reading, cue: Cue) -> bool:
         clause = reading.clause_of(cue.start)
         return any(reading.clause_of(m.start) == clause for m in reading.products)
@@ -365,7 +415,19 @@ class Triage:
         return "|".join(key(a) for a in (p.name, *p.aliases))
 
     # -- the store --------------------------------------------------------------------------------
-    def _store(self, texts: list[tuple[Reading, Post]]) -> tuple[str | None, list[Candidate], list[str]]:
+    def _chains_named(self, reading: Reading, original: str) -> dict[int, str]:
+        """The chains a post names, outright or through one of their branches' names."""
+        chains: dict[int, str] = {}
+        for h in self._store_hits(reading, original):
+            if h.kind == "chain":
+                chains.update((c, h.key) for c in h.ids)
+            elif h.kind == "name" and len(h.ids) <= 8:
+                chains.update((self.index.chain_of[i], h.key) for i in h.ids if self.index.chain_of[i] >= 0)
+        return chains
+
+    def _store(
+        self, texts: list[tuple[Reading, Post]], chains_above: dict[int, str] | None = None
+    ) -> tuple[str | None, list[Candidate], list[str]]:
         index = self.index
         reasons: list[str] = []
         name_hits: list[Hit] = []
@@ -376,7 +438,7 @@ class Triage:
         place_tag_cities: set[int] = set()
         geo = None
         for reading, post in texts:
-            hits = self._store_hits(reading, post.text)
+            hits = self._store_hits(reading, reading.text.original)
             for h in hits:
                 if h.kind == "name":
                     name_hits.append(h)
@@ -389,7 +451,11 @@ class Triage:
                     cities.update(h.ids)
             if post.place:
                 tag_words, tag_offsets = words_at(fold(post.place))
-                for h in index.find(tag_words, tag_offsets, _romanised(post.place)):
+                tag_hits = index.find(tag_words, tag_offsets, _romanised(post.place))
+                city_spans = [(h.start, h.end) for h in tag_hits if h.kind == "city"]
+                for h in tag_hits:
+                    if any(s <= h.start and h.end <= e for s, e in city_spans) and h.kind != "city":
+                        continue  # "留米" inside the tag's "久留米市" is the city, not a place in it
                     if h.kind == "place" and "city" not in index.kinds_of(h.key):
                         tag_places.append(h)
                     elif h.kind == "city":
@@ -405,6 +471,10 @@ class Triage:
         elif chains:
             pool = _Pool(index, chains=set(chains))
             reasons.append(f"chain {', '.join(index.chains[c].name for c in chains)}: {pool.size()} branches")
+        elif chains_above and places:
+            pool = _Pool(index, chains=set(chains_above))
+            names = ", ".join(index.chains[c].name for c in chains_above)
+            reasons.append(f"a reply naming a place: the chain of the post it answers, {names}")
         else:
             reasons.append("no known store or chain named")
             return None, [], reasons
@@ -472,6 +542,7 @@ class Triage:
             for h in self.index.find_in(reading.spans, _romanised(original))
             if not any(s < h.end and h.start < e and (e - s) >= (h.end - h.start) for s, e in product_spans)
         ]
+        hits = [h for h in hits if not _runs_on(h, text.folded)]
         place_spans = [(h.start, h.end) for h in hits if h.kind == "place"]
         # "near Star Bazaar": a landmark, not the store (nor is any name inside it, "Bazaar").
         landmarks = [
@@ -585,6 +656,19 @@ class Triage:
         return out
 
 
+def _runs_on(hit: Hit, folded: str) -> bool:
+    """A short key written in hiragana with more hiragana right after it is part of a longer word ("なか" of
+    "なかった" is not the place "なか" of "なかもず")."""
+    return (
+        len(hit.key) <= 3
+        and _HIRAGANA_WORD.fullmatch(hit.key) is not None
+        and bool(_HIRAGANA_WORD.match(folded, hit.end))
+    )
+
+
+_HIRAGANA_WORD = re.compile(r"[\u3041-\u309f]+")
+
+
 def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
     """The cue overlaps a cue of one of `kinds` (an absence inside a hypothetical)."""
     return any(o.kind in kinds and o.start < cue.end and cue.start < o.end for o in cues)
@@ -620,12 +704,18 @@ _AFTER_PRODUCT = re.compile(
     r"(?![a-z])"
 )
 
+_AFTER_PRODUCT_CJK = re.compile(
+    r"\s*(?:は|が|も|도|는|은|이|가)?\s*"
+    r"(?:なかった|無かった|ない(?!で|ように|と思)|無い|なか(?![っなもま])|あらへん|売ってへん|置いてへん|없|품절|매진|売り切れ|品切れ)"
+)
+
 
 def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue]:
-    """'no Nibbo', 'zero cheesy jalapeno': a 'no' right before a product name is an absence cue."""
+    """'no Nibbo', 'zero cheesy jalapeno': a 'no' right before a product name is an absence cue; so is a word
+    of absence right after it, in any script ("Nibbo out", "いちごなかった", "딸기 없어")."""
     cues = []
     for p in products:
-        after = _AFTER_PRODUCT.match(text.folded, p.end)
+        after = _AFTER_PRODUCT.match(text.folded, p.end) or _AFTER_PRODUCT_CJK.match(text.folded, p.end)
         if after:
             cues.append(Cue("absence", "en", text.folded[p.start : after.end()], p.start, after.end()))
     for m in _NO_WORDS.finditer(text.folded):

@@ -58,6 +58,7 @@ _ABSENCE = {
         r"\b(?:nothing|nada|zilch)\b",
         r"\bgap where\b",
         r"\bhunt\b.{0,30}\b(?:treasure|impossible)\b",
+        r"\b(?:not |un)a?v[a-z]{0,3}l[a-z]{0,3}b(?:le|l)\b",  # "not avilable", "unavailble", "not avlbl"
     ],
     "hi": [
         NEG_HI + r" (?:mil|mila|mili|mile|milta|milti|milte)\b",
@@ -83,6 +84,16 @@ _ABSENCE = {
         r"\b(?:namo ?nishan|naam ?o ?nishan|namonishan)\b",
         r"\bkuch (?:bhi )?" + NEG_HI + r"\b",
         r"\b(?:ek bhi|ek bhee|koi bhi)\b.{0,25}\b" + NEG_HI + r"\b",
+        # Bengali / Assamese "there is none" and "didn't get": nei, pelam na, paini; "shesh" is finished
+        r"\b(?:nei|naikhe|naikhi|naikhu|nikhe)\b",
+        r"\b(?:pelam|pailam|pai|painai|pachchi|pachhi|pacchi) na\b",
+        r"\bpaini\b",
+        r"\b(?:shesh|sesh) (?:hoye|hoya|hoe|hoi)",
+        r"\b(?:shob|sob|sab)\b.{0,25}\b(?:shesh|sesh)\b",
+        r"\b(?:as+c?h+e|ase) na\b",
+        # Bhojpuri / Maithili: "naa ba", "nahi ba", "naa mila"
+        r"\b(?:naa|na|nai|nahi|nahin|nahi+n?) (?:ba|baa|bate|baate|hau|ho)\b",
+        r"\bnaa (?:mila|mili|milal|milat|milta|milti|aail|aawat)\b",
     ],
     "ko": [
         r"품절",
@@ -155,6 +166,14 @@ _ABSENCE = {
         r"(?<!電池)切れて(?:る|た|いる|ます)",
         r"(?<=[\u30a0-\u30ff\u4e00-\u9fff])無し",
         r"(?:探した|行った|見た)(?:けど|が|のに)、?\s*(?:ない|なかった|無い|無かった)",
+        # Kansai: 売ってへん, 置いてへん(かった), あらへん, 入らへん, 見つからへん, 買えへん
+        r"(?<=[てでらえけせれ])へん(?!な(?![いかあ]))",
+        r"(?<=[いっ])と(?:ら)?へん",
+        # Chugoku / Kyushu: 置いとらん, 売っとらん, 入らんごとなった; the adjective なか (= ない)
+        r"(?<=[いっ])とらん",
+        r"(?<=ら)んごと(?:なっ|なる)",
+        r"(?:(?<=[がはも、\u30a0-\u30ff\u4e00-\u9fff])|(?<=全然)|(?<=もう)|(?<=ぜんぜん))なか"
+        r"(?=ばい|ばってん|よ|ね|げな|と[?？]|やん|[!！。…、〜~\s]|$)",
     ],
 }
 
@@ -179,8 +198,13 @@ _KILLERS = {
         r"쓱배송",
         r"택배",
         r"11번가",
+        r"공식\s*몰",
+        r"자사\s*몰",
+        r"온라인\s*몰",
+        r"스마트\s*스토어",
         r"주문",
         r"ネット",
+        r"公式(?:ストア|ショップ|サイト|オンライン)",
         r"通販",
         r"アマゾン",
         r"楽天",
@@ -235,6 +259,9 @@ _KILLERS = {
         r"\b(?:stale|soggy|tasteless|bland|too salty|salty|oily|burnt|rancid|expired|broken|crushed|smell\w*|taste\w*"
         r"|flavou?r (?:is|was) (?:bad|off|weird)|half empty|more air|air ?filled|quality|packaging|less quantity"
         r"|kam quantity|hawa)\b",
+        r"\b(?:achha|acha|accha|achchha|achchhaa|achchha|badhiya|badiya) (?:nahi|nahin|nhi|nai)\b",
+        r"\b(?:bekar|bakwas|bekaar|ganda|gandi|khushboo|khushbu|mehek|mahak)\b",
+        r"\b(?:not|no longer|isnt|wasnt) (?:good|nice|tasty|the same|crispy|fresh)\b",
         r"맛없",
         r"눅눅",
         r"너무\s*짜",
@@ -273,8 +300,12 @@ _KILLERS = {
         r"\b(?:bhagwan|bhagavan|bhagvan|god|bhagwaan) (?:kare|kre)\b[^.!?|]{0,50}",
         r"\b(?:kabhi )?(?:khatam|khatm|khali|out|stock out|gayab)(?: \w+)? (?:na|mat) (?:ho|hona|hoye)\b",
         r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
+        r"\b(?:never|no|zero) (?:\w+ ){0,3}(?:stock|supply|availability) (?:problem|issue)s?\b",
+        r"\bnever (?:has|had|have|gets?|got)\b.{0,30}\b(?:problem|issue|shortage)s?\b",
+        r"(?:売り切れ|売切れ|品切れ|欠品|在庫切れ|なくな)(?:る|た|て(?:る|た))?(?:こと|とか|の)[^。！？!?]{0,8}?"
+        r"(?:ない|無い|ありえ|あり得|あらへん|ねえ)",
         r"(?:품절|매진|떨어지|없어지|단종)(?:되|돼)?(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까|ㄹ까)",
-        r"(?:한\s*번도\s*)?(?:품절|매진|동이?\s*나|떨어)?(?:본|들은|간|겪은|된|난|진)\s*적(?:이|은)?\s*(?:없|한\s*번도)",
+        r"(?:한\s*번도\s*)?(?:품절|매진|동이?\s*나|떨어)?\s*(?:본|들은|간|겪은|된|난|진)\s*적(?:이|은)?\s*(?:없|한\s*번도)",
         r"한\s*번도\s*(?:없|못\s*봤)",
         r"(?:없으면|떨어지면)",
         r"(?:売り切れ|品切れ|なくな)(?:たら|ないで|ませんように|ないように|る前に)",
@@ -298,6 +329,13 @@ _KILLERS = {
         r"価格",
     ],
     # "same here" replies: a report of its own that borrows the product from the post it answers
+    # at home, not at a store: "none left in the house", "ghar me khatam"
+    "home": [
+        r"\b(?:in the house|at home|in my (?:house|home|kitchen|pantry|fridge)|in the (?:fridge|pantry|kitchen)"
+        r"|ghar (?:me|mein|pe|par))\b",
+        r"(?:집에|냉장고에|찬장에)",
+        r"(?:家に|うちに|冷蔵庫に|家の)",
+    ],
     "same": [
         r"\b(?:same|me too|here too|mine too|ditto|same here|same at|same story|same problem|same haal|same scene)\b",
         r"\b(?:yahan|yaha|idhar|hamare|humare|mere|apne) (?:bhi|b)\b",
@@ -346,7 +384,7 @@ _OTHER_OBJECT_PATTERNS = [
     r"|restroom|atm|counter|trolley|cart)\b",
     r"\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b",
     r"\b(?:parking|jagah|seat|trolley|chabi|chaabi) (?:hi |bhi )?" + NEG_HI + r"\b",
-    r"\b(?:in the house|at home|in my (?:bag|room|car|drawer)|ghar (?:me|mein|pe))\b",
+    r"\b(?:in my (?:bag|room|car|drawer))\b",
     r"(?:열쇠|키를|지갑|폰을|핸드폰|휴대폰|차를|주차|친구를|엄마를|출구|리모컨|리모콘|안경|우산|위치|어딨는지|어디\s*있는지|길을)",
     r"(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘|箸|スプーン|フォーク|レジ袋|袋|おまけ|景品|クーポン)(?:が|を|は)",
     r"\b(?:coupon|code|kupan|kod|cashback|offer)\b",

@@ -249,7 +249,14 @@ def _cjk_halves(k: str) -> frozenset[str]:
     if not is_cjk(k[:1]) or len(k) > 8:
         return frozenset()
     halves = {part for n in range(2, len(k) - 1) for part in (k[:n], k[n:]) if len(part) >= 2}
-    return frozenset(h for h in halves if h[0] not in _CJK_SUFFIX_CHARS and h not in _CJK_GENERIC)
+    return frozenset(
+        h for h in halves if h[0] not in _CJK_SUFFIX_CHARS and h not in _CJK_GENERIC and not _grammar_like(h)
+    )
+
+
+def _grammar_like(half: str) -> bool:
+    """Two kana of hiragana ("なか" of "なかもず") read like grammar ("なかった", "ない"), not like a place."""
+    return len(half) <= 2 and all("\u3041" <= ch <= "\u309f" for ch in half)
 
 
 @lru_cache(maxsize=262144)

@@ -45,7 +45,11 @@ def scores(gold: list[dict], answers: dict[str, dict]) -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize("folder", [HOLDOUT, HOLDOUT.parent / "eval_blind"], ids=["holdout", "blind"])
+@pytest.mark.parametrize(
+    "folder",
+    [HOLDOUT, HOLDOUT.parent / "eval_blind", HOLDOUT.parent / "eval_dialects"],
+    ids=["holdout", "blind", "dialects"],
+)
 def test_triage_meets_targets_on_an_unseen_brand_and_cities(folder: Path) -> None:
     args = ["triage", "--stores", str(folder / "stores.csv"), "--products", str(folder / "products.csv")]
     result = CliRunner().invoke(app, [*args, "--posts", str(folder / "posts.jsonl")])

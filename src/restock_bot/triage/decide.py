@@ -5,10 +5,13 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from restock_bot.post import GeoPoint, Post
 from restock_bot.retailers import Store, read_stores, store_label
@@ -751,10 +754,18 @@ class _Pool:
                         out.setdefault(i, set()).add(h.key)
             return out
         for h in hits:
-            for i in h.ids:
-                if self.has(i):
-                    out.setdefault(i, set()).add(h.key)
+            for i in self._members(h.ids):
+                out.setdefault(i, set()).add(h.key)
         return out
+
+    def _members(self, ids: Sequence[int]) -> Iterable[int]:
+        """The ids that are in the pool; a long posting list (a busy locality) is filtered in one numpy pass."""
+        chains_of = self.index.chain_of
+        if len(ids) <= 64 or self.stores is not None or not isinstance(ids, array) or not isinstance(chains_of, array):
+            return (i for i in ids if self.has(i))
+        found = np.frombuffer(ids, dtype=np.int32)
+        chain_of = np.frombuffer(chains_of, dtype=np.int32)
+        return found[np.isin(chain_of[found], list(self.chains))].tolist()
 
     def size(self) -> int:
         if self.stores is not None:
@@ -769,7 +780,7 @@ class _Pool:
     def in_cities(self, city_ids: set[int]) -> set[int]:
         if self.stores is not None:
             return {i for i in self.stores if self.index.city_of[i] in city_ids}
-        return {i for c in self.chains for city in city_ids for i in self.index.branches_in_city(c, city)}
+        return set().union(*(self.index.branches_in_city(c, city) for c in self.chains for city in city_ids))
 
     def near(self, lat: float, lon: float) -> list[int]:
         """Stores of the pool near a point (all of a small pool; the chains' nearby grid cells otherwise)."""
@@ -786,7 +797,7 @@ class _Pool:
         if self.stores is not None:
             if geo is not None and len(self.stores) > self.SAMPLE:
                 return self.near(geo.lat, geo.lon)[: self.SAMPLE] or sorted(self.stores)[: self.SAMPLE]
-            return sorted(self.stores)[: self.SAMPLE]
+            return heapq.nsmallest(self.SAMPLE, self.stores)
         if geo is not None:
             return self.near(geo.lat, geo.lon)[: self.SAMPLE]
         return [i for c in sorted(self.chains) for i in self.index.branches_of(c)[: self.SAMPLE]]

@@ -31,6 +31,14 @@ def test_the_policy_example_loads_and_resolves() -> None:
     assert policy.ladder_names == ("distributor", "area_manager", "regional_head", "brand_operations")
 
 
+def test_the_policy_example_gives_a_rung_webhook_and_digest_time_zones() -> None:
+    settings = Settings(**tomllib.loads(block("### The policy file", "toml")))
+    book = PolicyBook(settings)
+    rung = book.for_store(None, "dist-south").rung(3)
+    assert rung is not None and rung.webhook_url == "https://ops.brand.example/rh"
+    assert book.digest_timezone("dist-south", {}) == "Asia/Kolkata"  # [policy] timezone
+
+
 def test_the_email_and_digest_example_loads() -> None:
     settings = Settings(**tomllib.loads(block("### Email and digests", "toml")))
     assert settings.email.enabled and settings.distributors["dist-north"].email == "desk@north.example"

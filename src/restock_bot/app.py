@@ -23,7 +23,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from restock_bot.channels.base import ReplySender
+from restock_bot.channels.base import ReplySender, SinkUnavailable
 from restock_bot.channels.bluesky import BlueskyApi, BlueskyPoller, BlueskyReplies
 from restock_bot.channels.listening import Listening
 from restock_bot.channels.rate_limit import ClientRateLimit
@@ -31,20 +31,23 @@ from restock_bot.channels.webhook import WebhookReplies, webhook_routes
 from restock_bot.channels.x import XApi, XReplies
 from restock_bot.channels.x_listening import XListening
 from restock_bot.clock import Clock, SystemClock
-from restock_bot.config import Settings
+from restock_bot.config import Settings, reveal
 from restock_bot.leadership import Leadership
 from restock_bot.monitoring import BotMetrics, Monitoring, TimedTriage
 from restock_bot.notify import Notifier
 from restock_bot.notify.distributor import DistributorWebhooks
 from restock_bot.notify.email import SmtpMailer
 from restock_bot.post import Post
+from restock_bot.restock.policy import rung_webhook_secrets
 from restock_bot.restock.service import RestockService, Triager
 from restock_bot.scheduler import INBOX_JOB, RestockScheduler
+from restock_bot.storage.outage import is_database_unavailable
 
 log = structlog.get_logger(__name__)
 
 HEALTH_PATH = "/healthz"
-SHUTDOWN_SECONDS = 10.0  # how long open HTTP requests may take to finish once stopping
+SHUTDOWN_SECONDS = 10.0  # once stopping: how long open HTTP requests and running jobs may take to finish
+DATABASE_RETRY_AFTER_SECONDS = 5  # what a sender is asked to wait when a post cannot be stored
 
 
 def configure_logging(level: str = "info", stream: TextIO | None = None) -> None:
@@ -82,8 +85,17 @@ class Inbox:
         self._metrics = metrics
 
     async def accept(self, post: Post) -> bool:
-        """Store the post (once per channel and id); a new one is triaged right away, not at the next tick."""
-        new = await self._service.accept(post)
+        """Store the post (once per channel and id); a new one is triaged right away, not at the next tick.
+        SinkUnavailable when the database is away (the channel has the post sent again)."""
+        try:
+            new = await self._service.accept(post)
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                raise
+            where = f"{post.channel}/{post.id}"
+            log.warning("post not stored: database unavailable", post=where, error=f"{type(exc).__name__}: {exc}")
+            message = f"post {where}: not stored, the database is unavailable"
+            raise SinkUnavailable(message, DATABASE_RETRY_AFTER_SECONDS) from exc
         log.info("post_received", post=f"{post.channel}/{post.id}", new=new)
         if self._metrics is not None:
             self._metrics.received(post, new)
@@ -198,6 +210,11 @@ class RestockBot:
         return any(loop.running for loop in loops)
 
     @property
+    def web_app(self) -> web.Application | None:
+        """The aiohttp application this process serves (None before `initialize()` or without the web)."""
+        return self._runner.app if self._runner is not None else None
+
+    @property
     def url(self) -> str | None:
         """http://host:port the web app listens on (the real port when settings.port is 0), once started."""
         if self._runner is None or not self._runner.addresses:
@@ -211,8 +228,11 @@ class RestockBot:
             return
         settings = self.settings
         self._http = aiohttp.ClientSession()
-        notifier = self._notifier or DistributorWebhooks(settings.distributors, self._http)
-        senders: list[ReplySender] = [WebhookReplies(self._http, settings.webhook_reply_url, settings.webhook_secret)]
+        notifier = self._notifier or DistributorWebhooks(
+            settings.distributors, self._http, rung_secrets=rung_webhook_secrets(settings)
+        )
+        replies = WebhookReplies(self._http, settings.webhook_reply_url, reveal(settings.webhook_secret))
+        senders: list[ReplySender] = [replies]
         x_api: XApi | None = None
         if settings.x.enabled:
             x_api = XApi(settings.x, self._http)
@@ -259,6 +279,8 @@ class RestockBot:
         settings, inbox = self.settings, self.inbox
         rate = ClientRateLimit(settings.webhook_rate_per_minute)
         routes = webhook_routes(inbox, settings, rate=rate)
+        if not reveal(settings.webhook_secret):
+            log.warning("webhook_unsigned", detail="POST /hooks/posts takes unsigned posts: set webhook_secret")
         if x_api is not None:
             self._x = XListening(x_api, inbox, self.service, webhook_rate=rate)
             routes += self._x.routes()
@@ -308,17 +330,14 @@ class RestockBot:
         )
 
     async def stop(self) -> None:
-        """Stop taking posts (X, Bluesky, then HTTP), let running jobs finish, then close the database and sessions."""
+        """Stop taking posts (X, Bluesky, then HTTP) while running jobs finish, both within SHUTDOWN_SECONDS (jobs
+        still running then are cancelled and their claimed rows handed back), then close the database and sessions."""
         if self.leadership is not None:
             await self.leadership.stop()  # a leader stops its pollers and hands the lock back
             self.leadership = None
         else:
             await self._stop_polling()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._scheduler is not None:
-            await self._scheduler.stop()
+        await asyncio.gather(self._stop_serving(), self._stop_jobs())
         if self._service is not None:
             await self._service.close()
             self._service = None
@@ -329,6 +348,15 @@ class RestockBot:
             await self._bluesky_api.close()
             self._bluesky_api = None
         log.info("restock_bot_stopped")
+
+    async def _stop_serving(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()  # open requests get up to SHUTDOWN_SECONDS
+            self._runner = None
+
+    async def _stop_jobs(self) -> None:
+        if self._scheduler is not None:
+            await self._scheduler.stop(grace=SHUTDOWN_SECONDS)
 
     async def __aenter__(self) -> RestockBot:
         try:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from restock_bot.commands.config import config_app
 from restock_bot.commands.db import db_app
 from restock_bot.commands.geocode import geocode
 from restock_bot.commands.outbox import outbox_app
@@ -30,6 +31,7 @@ app = typer.Typer(
 stores_app = typer.Typer(no_args_is_help=True, help="Load and check a retailer list (stores.csv).")
 app.add_typer(stores_app, name="stores")
 app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(reporters_app, name="reporters")

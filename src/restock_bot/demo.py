@@ -535,6 +535,7 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoSummary:
             bot.service.stale_after = timedelta(seconds=60 * options.speed)
             # simulated time starts now, not when loading triage began
             clock.running.jump(start - clock.running.now())
+            clock.hold_at(start)  # and waits there while the jobs start: the replay's first moment moves it on
             await bot.start()
             wall = (end - start).total_seconds() / options.speed
             console.print(

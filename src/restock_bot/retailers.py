@@ -184,8 +184,25 @@ def _coordinate(raw: str, name: str, low: float, high: float) -> float | None:
     return value
 
 
+def printable(text: str) -> str:
+    """`text` with any byte that was not UTF-8 written as an escape, so that a message can be printed."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def not_utf8(row: dict[str, str]) -> str | None:
+    """The first column whose value holds bytes that were not UTF-8 (read with errors="surrogateescape")."""
+    for col, value in row.items():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"{col}: not UTF-8 (byte 0x{ord(value[exc.start]) & 0xFF:02x} at character {exc.start})"
+    return None
+
+
 def store_from_row(row: dict[str, str]) -> Store:
     """One CSV row as a Store; raises ValueError naming the field at fault."""
+    if (problem := not_utf8(row)) is not None:
+        raise ValueError(problem)
     for col in NON_EMPTY:
         if not (row.get(col) or "").strip():
             raise ValueError(f"{col}: empty")
@@ -197,8 +214,8 @@ def store_from_row(row: dict[str, str]) -> Store:
         raise ValueError(msg if "outside" in msg else f"lat/lon: not a number ({msg})") from exc
     if (lat is None) != (lon is None):
         raise ValueError("lat/lon: give both or neither")
-    country = row["country"].strip().upper()
-    if len(country) != 2 or not country.isalpha():
+    country = row["country"].strip()
+    if len(country) != 2 or not (country.isascii() and country.isalpha()):  # "ß".upper() is "SS"
         raise ValueError(f"country: {row['country']!r} is not an ISO 3166-1 alpha-2 code")
     extra = {k: v for k, v in row.items() if k not in REQUIRED_COLUMNS and k is not None and v}
     shared = sys.intern  # chains, cities, localities repeat across thousands of rows: keep one copy
@@ -212,7 +229,7 @@ def store_from_row(row: dict[str, str]) -> Store:
         locality=shared((row.get("locality") or "").strip()),
         city=shared(row["city"].strip()),
         state=shared((row.get("state") or "").strip()),
-        country=shared(country),
+        country=shared(country.upper()),
         postcode=shared((row.get("postcode") or "").strip()),
         lat=lat,
         lon=lon,
@@ -225,17 +242,28 @@ def read_stores(path: str | Path) -> Iterator[Store | RowProblem]:
     """Stream a stores.csv: yields each good Store and a RowProblem for each bad line."""
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        # Bytes that are not UTF-8 are kept as surrogates and reported with their line, not raised mid-file.
+        handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise StoreFileError(f"{path}: cannot open ({exc.strerror})") from exc
     with handle:
         reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
+        try:
+            header = reader.fieldnames or []
+        except csv.Error as exc:
+            raise StoreFileError(f"{path}: line 1: the header is not CSV ({exc})") from exc
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise StoreFileError(f"{path}: missing column(s) {', '.join(missing)} in the header")
         seen: set[str] = set()
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # e.g. a field over csv's limit: skip the line, read on
+                yield RowProblem(reader.reader.line_num, f"not CSV: {exc}")
+                continue
             line = reader.line_num
             if None in row:
                 extra = row[None]
@@ -247,7 +275,8 @@ def read_stores(path: str | Path) -> Iterator[Store | RowProblem]:
             try:
                 store = store_from_row(row)
             except ValueError as exc:
-                yield RowProblem(line, str(exc), store_id=(row.get("store_id") or "").strip())
+                store_id = printable((row.get("store_id") or "").strip())
+                yield RowProblem(line, printable(str(exc)), store_id=store_id)
                 continue
             if store.store_id in seen:
                 yield RowProblem(line, f"store_id {store.store_id} appears twice", store_id=store.store_id)

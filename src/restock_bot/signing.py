@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 SIGNATURE_HEADER = "X-Restock-Signature"
+TIMESTAMP_HEADER = "X-Restock-Timestamp"  # Unix seconds; signed with the body, so an old delivery cannot be replayed
 
 
 def sign_body(secret: str, body: bytes) -> str:
@@ -19,3 +20,13 @@ def verify_signature(secret: str, body: bytes, signature: str | None) -> bool:
     if not signature:
         return False
     return hmac.compare_digest(sign_body(secret, body), signature.strip())
+
+
+def timestamped(timestamp: str, body: bytes) -> bytes:
+    """What a timestamped signature covers: `<timestamp>.<raw body>`."""
+    return timestamp.encode("ascii") + b"." + body
+
+
+def sign_timestamped(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The `X-Restock-Signature` value for a body sent with `X-Restock-Timestamp: <timestamp>`."""
+    return sign_body(secret, timestamped(str(timestamp), body))

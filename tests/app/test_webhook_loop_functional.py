@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestServer
 
 from restock_bot.app import RestockBot
 from restock_bot.config import Settings
-from restock_bot.signing import SIGNATURE_HEADER, sign_body, verify_signature
+from restock_bot.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_timestamped, verify_signature
 
 SECRET = "s3cret"
 REPORT = {
@@ -66,9 +67,14 @@ async def bot(db_url: str, catcher: tuple[ReplyCatcher, TestServer]) -> AsyncIte
         yield running
 
 
-async def post_report(url: str, report: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+async def post_report(url: str, report: dict[str, Any], sent_at: float | None = None) -> tuple[int, dict[str, Any]]:
     body = json.dumps(report).encode()
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign_body(SECRET, body)}
+    stamp = str(int(time.time() if sent_at is None else sent_at))
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: stamp,
+        SIGNATURE_HEADER: sign_timestamped(SECRET, stamp, body),
+    }
     async with (
         aiohttp.ClientSession() as http,
         http.post(f"{url}/hooks/posts", data=body, headers=headers) as r,
@@ -101,7 +107,7 @@ async def test_the_same_webhook_report_twice_is_taken_once(
     assert bot.url is not None
 
     await post_report(bot.url, REPORT)
-    status, answer = await post_report(bot.url, REPORT)
+    status, answer = await post_report(bot.url, REPORT, sent_at=time.time() + 1)  # the sender's retry, signed anew
     await asyncio.wait_for(replies.arrived.wait(), timeout=15)
     await bot.service.process_pending()
     await bot.service.deliver_outboxes()

@@ -136,5 +136,5 @@ async def test_stream_mode_listens_triages_and_replies_and_shows_usage(db_url: s
     assert usage["modes"] == ["stream", "webhook"]
     assert usage["budget"]["posts_read"]["used"] >= 1
     assert usage["budget"]["posts_created"]["used"] >= 1
-    assert usage["webhook"] == {"accepted": 0, "duplicates": 0, "refused": 0}
+    assert usage["webhook"] == {"accepted": 0, "duplicates": 0, "refused": 0, "replayed": 0}
     assert crc["response_token"].startswith("sha256=")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from restock_bot.channels.rate_limit import ClientRateLimit
 from restock_bot.channels.webhook import WebhookReplies, webhook_routes
 from restock_bot.config import Settings
 from restock_bot.post import Author, Post
-from restock_bot.signing import SIGNATURE_HEADER, sign_body, verify_signature
+from restock_bot.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_timestamped, verify_signature
 from tests.fakes.memory import MemorySink
 
 SECRET = "s3cret"
@@ -49,7 +50,9 @@ def inbox(aiohttp_client, sink):
 async def send(client, payload: Any, secret: str | None = None, **headers: str):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     if secret:
-        headers[SIGNATURE_HEADER] = sign_body(secret, body)
+        stamp = str(int(time.time()))
+        headers[TIMESTAMP_HEADER] = stamp
+        headers[SIGNATURE_HEADER] = sign_timestamped(secret, stamp, body)
     return await client.post(
         "/hooks/posts", data=body, headers={"Content-Type": "application/json", **headers}
     )
@@ -207,7 +210,7 @@ async def test_replies_are_signed_and_posted_to_the_callback(aiohttp_server) -> 
     ]
 
 
-async def test_a_failing_callback_is_logged_not_raised(aiohttp_server) -> None:
+async def test_a_failing_callback_raises_so_the_outbox_tries_again(aiohttp_server) -> None:
     async def broken(request: web.Request) -> web.Response:
         return web.Response(status=500)
 
@@ -216,11 +219,8 @@ async def test_a_failing_callback_is_logged_not_raised(aiohttp_server) -> None:
     server = await aiohttp_server(app)
 
     async with aiohttp.ClientSession() as session:
-        reply_id = await WebhookReplies(session, str(server.make_url("/replies")), SECRET).reply(
-            a_post(), "Hi"
-        )
-
-    assert reply_id is None
+        with pytest.raises(aiohttp.ClientResponseError, match="500"):
+            await WebhookReplies(session, str(server.make_url("/replies")), SECRET).reply(a_post(), "Hi")
 
 
 async def test_without_a_callback_replies_are_only_logged() -> None:

@@ -89,7 +89,7 @@ async def test_a_signed_mention_becomes_a_post(hooks, sink: MemorySink) -> None:
     assert (post.channel, post.author.username, post.author.id) == ("x", "priya_k", "141834703")
     assert (post.place, post.geo) == ("Powai, Mumbai", GeoPoint(lat=19.1176, lon=72.9052))
     assert post.created_at.isoformat() == "2026-03-09T05:52:59+00:00"
-    assert webhook.counts() == {"accepted": 1, "duplicates": 0, "refused": 0}
+    assert webhook.counts() == {"accepted": 1, "duplicates": 0, "refused": 0, "replayed": 0}
 
 
 async def test_unsigned_and_badly_signed_events_are_refused_and_counted(hooks, sink: MemorySink) -> None:
@@ -112,13 +112,17 @@ async def test_the_bots_own_tweets_retweets_and_redeliveries_are_not_new_reports
     retweet = v1_tweet("1900000000000000005", "RT @priya_k: No Nibbo", retweeted_status=report)
     body = json.dumps({"for_user_id": BOT, "tweet_create_events": [report, own, retweet]}).encode()
 
+    other = json.dumps({"for_user_id": BOT, "user_has_blocked": False, "tweet_create_events": [report]}).encode()
+
     first = await client.post(X_WEBHOOK_PATH, data=body, headers=signed(body))
-    again = await client.post(X_WEBHOOK_PATH, data=body, headers=signed(body))
+    again = await client.post(X_WEBHOOK_PATH, data=body, headers=signed(body))  # X delivers the same event again
+    echoed = await client.post(X_WEBHOOK_PATH, data=other, headers=signed(other))  # the tweet in another event
 
     assert (await first.json())["accepted"] == ["1900000000000000003"]
-    assert (await again.json())["duplicates"] == ["1900000000000000003"]
+    assert (again.status, (await again.json())["replayed"]) == (200, True)
+    assert (await echoed.json())["duplicates"] == ["1900000000000000003"]
     assert sink.ids == ["1900000000000000003"]
-    assert webhook.counts() == {"accepted": 1, "duplicates": 1, "refused": 0}
+    assert webhook.counts() == {"accepted": 1, "duplicates": 1, "refused": 0, "replayed": 1}
 
 
 async def test_other_account_activity_is_acknowledged_and_ignored(hooks, sink: MemorySink) -> None:

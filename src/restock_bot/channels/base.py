@@ -27,6 +27,15 @@ class ReplySender(Protocol):
         ...
 
 
+class SinkUnavailable(Exception):
+    """The sink could not store the post right now (its database is away): nothing was taken, so the channel
+    must have the post sent again, after `retry_after_seconds`."""
+
+    def __init__(self, message: str, retry_after_seconds: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class ChannelRefused(Exception):
     """The channel's service refused the bot's credentials or plan: nothing works until the operator fixes the
     setting the message names, so listening stops instead of retrying."""

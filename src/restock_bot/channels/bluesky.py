@@ -28,7 +28,7 @@ from atproto_client.request import AsyncRequest
 from restock_bot.channels.base import ChannelRefused, ChannelUnavailable, PostSink
 from restock_bot.channels.x import CursorStore
 from restock_bot.clock import Clock, SystemClock
-from restock_bot.config import BlueskySettings
+from restock_bot.config import BlueskySettings, reveal
 from restock_bot.post import Author, Post, PostError, parse_time
 
 log = structlog.get_logger(__name__)
@@ -107,7 +107,7 @@ class BlueskyApi:
         await self.client.request.close()
 
     async def _login(self) -> None:
-        await self.client.login(self.settings.handle, self.settings.app_password)
+        await self.client.login(self.settings.handle, reveal(self.settings.app_password))
         self.did = self.client.me.did if self.client.me else None
         log.info("bluesky_logged_in", handle=self.settings.handle, did=self.did)
 
@@ -149,14 +149,15 @@ def post_of(uri: str, author: Any, record: Any, indexed_at: str) -> Post:
     """A Bluesky post (a notification's or a PostView's uri, author, record) as a Post; raises PostError."""
     try:
         reply = getattr(record, "reply", None)
-        langs = getattr(record, "langs", None) or []
+        langs = getattr(record, "langs", None)
+        lang = langs[0] if isinstance(langs, list | tuple) and langs else None
         return Post(
             id=uri,
             text=str(getattr(record, "text", "") or ""),
             author=Author(id=str(author.did), username=str(author.handle)),
             created_at=parse_time(getattr(record, "created_at", None) or indexed_at),
             channel=CHANNEL,
-            lang=str(langs[0]).split("-")[0] if langs else None,
+            lang=str(lang).split("-")[0] if lang is not None else None,
             in_reply_to=str(reply.parent.uri) if reply is not None else None,
             raw={"uri": uri, "indexed_at": indexed_at},
         )

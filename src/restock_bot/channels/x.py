@@ -39,7 +39,7 @@ from restock_bot.channels.x_errors import (
 )
 from restock_bot.channels.x_posts import CHANNEL, Page, newest_id, posts_of
 from restock_bot.clock import Clock, SystemClock
-from restock_bot.config import XSettings
+from restock_bot.config import XSettings, reveal
 from restock_bot.post import Post
 from restock_bot.retry import RetryPolicy, Sleep
 
@@ -155,11 +155,11 @@ class XApi:
     ) -> None:
         self.settings = settings
         self._client = AsyncClient(
-            bearer_token=settings.bearer_token,
-            consumer_key=settings.consumer_key,
-            consumer_secret=settings.consumer_secret,
-            access_token=settings.access_token,
-            access_token_secret=settings.access_token_secret,
+            bearer_token=reveal(settings.bearer_token),
+            consumer_key=reveal(settings.consumer_key),
+            consumer_secret=reveal(settings.consumer_secret),
+            access_token=reveal(settings.access_token),
+            access_token_secret=reveal(settings.access_token_secret),
             return_type=dict,
         )
         rest_timeout = aiohttp.ClientTimeout(total=settings.request_timeout_seconds)
@@ -168,7 +168,7 @@ class XApi:
         stream_timeout = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=settings.stream_stall_seconds)
         self.stream_session = ApiBaseSession(session, settings.api_base, stream_timeout)
         self._client.session = self.session
-        self._rules = AsyncStreamingClient(settings.bearer_token, return_type=dict, max_retries=0)
+        self._rules = AsyncStreamingClient(reveal(settings.bearer_token), return_type=dict, max_retries=0)
         self._rules.session = self.session
         self.has_user_keys = settings.has_user_keys
         self.has_bearer_token = bool(settings.bearer_token)

@@ -2,7 +2,8 @@
 
 X checks the webhook with `GET ?crc_token=…`, answered with `{"response_token": "sha256=<base64 HMAC-SHA256 of
 the token, keyed with the consumer secret>"}`, and signs every POSTed event the same way over the raw body in
-`x-twitter-webhooks-signature`. Unsigned or badly signed events are refused (401) and counted. Each
+`x-twitter-webhooks-signature`. Unsigned or badly signed events are refused (401) and counted; a delivery
+seen again within `REPLAY_WINDOW_SECONDS` (X signs no timestamp) is answered 200 and not taken twice. Each
 `tweet_create_events` item (a v1.1 tweet) not by the bot itself and not a retweet becomes a Post.
 """
 
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from restock_bot.channels.base import PostSink
 from restock_bot.channels.rate_limit import ClientRateLimit
+from restock_bot.channels.seen_signatures import SeenSignatures
 from restock_bot.channels.webhook import BodyTooLarge, client_of, read_body, too_many_requests
 from restock_bot.channels.x_posts import v1_tweet_to_post
 from restock_bot.post import PostError
@@ -28,6 +30,7 @@ log = structlog.get_logger(__name__)
 X_WEBHOOK_PATH = "/hooks/x"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 MAX_BODY_BYTES = 1 << 20
+REPLAY_WINDOW_SECONDS = 3600.0  # X retries a failed delivery within minutes
 
 
 def x_signature(consumer_secret: str, message: bytes) -> str:
@@ -54,6 +57,8 @@ class XActivityWebhook:
         self.accepted = 0
         self.duplicates = 0
         self.refused = 0  # unsigned or badly signed events
+        self.replayed = 0  # deliveries seen before, not taken again
+        self._seen = SeenSignatures(REPLAY_WINDOW_SECONDS)
 
     async def crc(self, request: web.Request) -> web.Response:
         """The CRC challenge: prove the consumer secret by signing `crc_token`."""
@@ -79,9 +84,19 @@ class XActivityWebhook:
             event = json.loads(body)
         except ValueError as exc:
             return web.json_response({"error": f"body is not JSON: {exc}"}, status=400)
+        except RecursionError:
+            return web.json_response({"error": "body is not JSON we read: nested too deeply"}, status=400)
         if not isinstance(event, dict):
             return web.json_response({"error": "body must be a JSON object"}, status=400)
-        return web.json_response(await self._take(event))
+        if not isinstance(event.get("tweet_create_events") or [], list):
+            return web.json_response({"error": "tweet_create_events: expected an array of tweets"}, status=400)
+        if self._seen.seen(signature):  # a 200 so X stops retrying; the posts were taken the first time
+            self.replayed += 1
+            log.warning("x_webhook_replayed", client=client_of(request), replayed=self.replayed)
+            return web.json_response({"accepted": [], "duplicates": [], "errors": [], "replayed": True})
+        answer = await self._take(event)
+        self._seen.remember(signature)
+        return web.json_response(answer)
 
     async def _take(self, event: dict[str, Any]) -> dict[str, Any]:
         for_user = str(event.get("for_user_id") or "")
@@ -107,7 +122,12 @@ class XActivityWebhook:
 
     def counts(self) -> dict[str, int]:
         """Events taken so far, for the usage page."""
-        return {"accepted": self.accepted, "duplicates": self.duplicates, "refused": self.refused}
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "refused": self.refused,
+            "replayed": self.replayed,
+        }
 
     def routes(self) -> list[web.RouteDef]:
         """GET (CRC) and POST (events) on /hooks/x, for the web app's extra routes."""
@@ -118,5 +138,6 @@ def _is_report_candidate(tweet: Any, for_user: str) -> bool:
     """Not the bot's own tweet (X delivers those too) and not a retweet of someone else's."""
     if not isinstance(tweet, dict):
         return True  # let v1_tweet_to_post name what is wrong
-    author = str((tweet.get("user") or {}).get("id_str") or "")
+    user = tweet.get("user")
+    author = str(user.get("id_str") or "") if isinstance(user, dict) else ""
     return not (for_user and author == for_user) and "retweeted_status" not in tweet

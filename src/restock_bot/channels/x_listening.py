@@ -21,6 +21,7 @@ from restock_bot.channels.x import CursorStore, XApi, XPoller
 from restock_bot.channels.x_activity import XActivityWebhook
 from restock_bot.channels.x_stream import XStream
 from restock_bot.clock import Clock, SystemClock
+from restock_bot.config import reveal
 from restock_bot.retry import Sleep
 
 log = structlog.get_logger(__name__)
@@ -72,7 +73,7 @@ class XListening:
         elif "stream" in self.modes:
             log.warning("x_stream_off", reason="the filtered stream needs x.bearer_token")
         if "webhook" in self.modes and settings.consumer_secret:
-            self.webhook = XActivityWebhook(sink, settings.consumer_secret, rate=webhook_rate)
+            self.webhook = XActivityWebhook(sink, reveal(settings.consumer_secret) or "", rate=webhook_rate)
 
     def start(self) -> None:
         for loop in self.loops:

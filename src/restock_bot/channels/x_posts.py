@@ -30,11 +30,11 @@ class PageIncludes:
 
     @classmethod
     def of(cls, page: Page) -> PageIncludes:
-        """Index the `includes` of one API page (or one stream message)."""
-        includes = page.get("includes") or {}
+        """Index the `includes` of one API page (or one stream message); what is not an object is left out."""
+        includes = _object(page.get("includes"))
         return cls(
-            users={str(user["id"]): user for user in includes.get("users", []) if "id" in user},
-            places={str(place["id"]): place for place in includes.get("places", []) if "id" in place},
+            users={str(user["id"]): user for user in _objects(includes.get("users")) if "id" in user},
+            places={str(place["id"]): place for place in _objects(includes.get("places")) if "id" in place},
         )
 
     def username(self, user_id: str) -> str:
@@ -49,22 +49,24 @@ class PageIncludes:
 
 def tweet_to_post(tweet: dict[str, Any], includes: PageIncludes) -> Post:
     """One API v2 tweet as a Post; raises PostError naming the post and field at fault."""
+    if not isinstance(tweet, dict):
+        raise PostError(f"expected a tweet object, got {type(tweet).__name__}")
     tweet_id = str(tweet.get("id") or "")
     if not tweet_id:
         raise PostError("id: missing")
     author_id = str(tweet.get("author_id") or "")
-    geo = tweet.get("geo") or {}
     try:
+        geo = _object(tweet.get("geo"), "geo")
         return Post(
             id=tweet_id,
             text=html.unescape(_full_text(tweet)),
             author=Author(id=author_id, username=includes.username(author_id)),
             created_at=_created_at(tweet_id, tweet.get("created_at")),
             channel=CHANNEL,
-            lang=tweet.get("lang") or None,
+            lang=_text_or_none(tweet.get("lang")),
             geo=geo_point(geo.get("coordinates")),
-            place=includes.place_name(geo.get("place_id")),
-            in_reply_to=_replied_to(tweet.get("referenced_tweets") or []),
+            place=includes.place_name(_text_or_none(geo.get("place_id"))),
+            in_reply_to=_replied_to(tweet.get("referenced_tweets")),
             raw=tweet,
         )
     except PostError as exc:
@@ -78,30 +80,48 @@ def v1_tweet_to_post(tweet: dict[str, Any]) -> Post:
     tweet_id = str(tweet.get("id_str") or tweet.get("id") or "")
     if not tweet_id:
         raise PostError("id_str: missing")
-    user = tweet.get("user") or {}
-    extended = tweet.get("extended_tweet") or {}
-    text = extended.get("full_text") or tweet.get("full_text") or tweet.get("text") or ""
-    place = tweet.get("place") or {}
     try:
+        user = _object(tweet.get("user"), "user")
+        extended = _object(tweet.get("extended_tweet"), "extended_tweet")
+        text = extended.get("full_text") or tweet.get("full_text") or tweet.get("text") or ""
+        place = _object(tweet.get("place"), "place")
         return Post(
             id=tweet_id,
             text=html.unescape(str(text)),
             author=Author(str(user.get("id_str") or user.get("id") or ""), str(user.get("screen_name") or "")),
             created_at=_v1_created_at(tweet_id, tweet.get("created_at")),
             channel=CHANNEL,
-            lang=tweet.get("lang") or None,
+            lang=_text_or_none(tweet.get("lang")),
             geo=geo_point(tweet.get("coordinates")),
             place=str(place["full_name"]) if place.get("full_name") else None,
-            in_reply_to=tweet.get("in_reply_to_status_id_str") or None,
+            in_reply_to=_text_or_none(tweet.get("in_reply_to_status_id_str")),
             raw=tweet,
         )
     except PostError as exc:
         raise PostError(f"post {tweet_id}: {exc}") from exc
 
 
+def _object(value: Any, field_name: str = "") -> dict[str, Any]:
+    """`value` when it is a JSON object, {} when absent; PostError naming `field_name` otherwise (else {})."""
+    if isinstance(value, dict):
+        return value
+    if value is None or not field_name:
+        return {}
+    raise PostError(f"{field_name}: expected an object, got {type(value).__name__}")
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON array (anything else in it, or a value that is not an array, is left out)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") and not isinstance(value, dict | list) else None
+
+
 def _full_text(tweet: dict[str, Any]) -> str:
     """The whole text: long posts carry it in note_tweet, `text` holds only the first 280 characters."""
-    note = tweet.get("note_tweet") or {}
+    note = _object(tweet.get("note_tweet"), "note_tweet")
     return str(note.get("text") or tweet.get("text") or "")
 
 
@@ -116,7 +136,7 @@ def _v1_created_at(tweet_id: str, created_at: Any) -> datetime:
     if isinstance(created_at, str):
         try:
             return datetime.strptime(created_at, V1_TIME).astimezone(UTC)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise PostError(f"created_at: {created_at!r} is not like 'Wed Oct 10 20:19:24 +0000 2018'") from exc
     return _snowflake_time(tweet_id)
 
@@ -124,7 +144,7 @@ def _v1_created_at(tweet_id: str, created_at: Any) -> datetime:
 def _snowflake_time(tweet_id: str) -> datetime:
     try:
         return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, UTC)
-    except ValueError as exc:
+    except (ValueError, OverflowError, OSError) as exc:
         raise PostError("created_at: missing, and the id is not a snowflake") from exc
 
 
@@ -134,13 +154,13 @@ def geo_point(coordinates: Any) -> GeoPoint | None:
         return None
     try:
         lon, lat = (float(value) for value in coordinates["coordinates"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
     return GeoPoint(lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
-def _replied_to(referenced: Iterable[dict[str, Any]]) -> str | None:
-    replies = (str(ref["id"]) for ref in referenced if ref.get("type") == "replied_to" and ref.get("id"))
+def _replied_to(referenced: Any) -> str | None:
+    replies = (str(ref["id"]) for ref in _objects(referenced) if ref.get("type") == "replied_to" and ref.get("id"))
     return next(replies, None)
 
 
@@ -148,8 +168,9 @@ def posts_of(page: Page, skip_author: str | None = None) -> list[Post]:
     """The Posts of one API page; a tweet that cannot be read is logged and skipped."""
     includes = PageIncludes.of(page)
     posts: list[Post] = []
-    for tweet in page.get("data") or []:
-        if skip_author and str(tweet.get("author_id")) == skip_author:
+    data = page.get("data")
+    for tweet in data if isinstance(data, list) else []:
+        if skip_author and isinstance(tweet, dict) and str(tweet.get("author_id")) == skip_author:
             continue
         try:
             posts.append(tweet_to_post(tweet, includes))
@@ -162,5 +183,6 @@ def newest_id(pages: Iterable[Page], since_id: str | None) -> str | None:
     """The newest tweet id seen across pages, or `since_id` when nothing newer came."""
     ids = [int(since_id)] if since_id else []
     for page in pages:
-        ids.extend(int(tweet["id"]) for tweet in page.get("data") or [] if str(tweet.get("id", "")).isdigit())
+        found = (str(tweet.get("id", "")) for tweet in _objects(page.get("data")))
+        ids.extend(int(tweet_id) for tweet_id in found if tweet_id.isascii() and tweet_id.isdigit())
     return str(max(ids)) if ids else None

@@ -26,6 +26,7 @@ from restock_bot.channels.x import FIELDS, CursorStore, XApi, XPoller
 from restock_bot.channels.x_errors import BEARER_TOKEN, XAccessError, XBudgetSpent, XUnavailable, refusal
 from restock_bot.channels.x_posts import posts_of
 from restock_bot.clock import Clock, SystemClock
+from restock_bot.config import reveal
 from restock_bot.retry import RetryPolicy, Sleep
 
 log = structlog.get_logger(__name__)
@@ -67,7 +68,7 @@ class _Connection(AsyncStreamingClient):
     async def on_data(self, raw_data: bytes | str) -> None:
         try:
             message = json.loads(raw_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply for json
             log.warning("x_stream_unreadable_line", line=str(raw_data)[:200])
             return
         if not isinstance(message, dict):
@@ -177,7 +178,7 @@ class XStream:
         """One connection of tweepy's stream, until X closes it, it drops or stalls, or the budget is spent."""
         self._api.budget.before_read("the filtered stream")
         await self._api.budget.count_request()
-        connection = _Connection(self, self._api.settings.bearer_token)
+        connection = _Connection(self, reveal(self._api.settings.bearer_token))
         connection.session = self._api.stream_session
         self._connection = connection
         self.connections += 1
@@ -217,8 +218,9 @@ class XStream:
         page = {"data": [message["data"]], "includes": message.get("includes") or {}}
         for post in posts_of(page, self._me):
             await self._sink.accept(post)
-        tweet_id = str(message["data"].get("id", ""))
-        if tweet_id.isdigit() and (self._cursor is None or int(tweet_id) > self._cursor):
+        data = message["data"]
+        tweet_id = str(data.get("id", "")) if isinstance(data, dict) else ""
+        if tweet_id.isascii() and tweet_id.isdigit() and (self._cursor is None or int(tweet_id) > self._cursor):
             self._cursor = int(tweet_id)
             await self._cursors.set_cursor(self.key, tweet_id)
         if not within_budget:

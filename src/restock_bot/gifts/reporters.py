@@ -49,7 +49,7 @@ class StoreReport:
 class Signal:
     """Something in a reporter's history a person should look at before a gift goes out."""
 
-    kind: str  # not_a_stockout | burst | near_identical | crowd | held | rejected
+    kind: str  # not_a_stockout | burst | near_identical | crowd | capped | held | rejected
     text: str
 
 
@@ -113,6 +113,7 @@ def history_of(
     store_names: dict[str, str] | None = None,
     gifts_held: int = 0,
     gifts_rejected: int = 0,
+    reports_capped: int = 0,
 ) -> ReporterHistory:
     """One reporter's history from their reports (all for the same reporter), with the abuse signals."""
     first = facts[0] if facts else None
@@ -132,6 +133,8 @@ def history_of(
         signals.append(Signal("near_identical", f"{repeated} near-identical reports on different tickets"))
     for text in crowded_stores(facts, store_reports, store_names or {}):
         signals.append(Signal("crowd", text))
+    if reports_capped:
+        signals.append(Signal("capped", f"{reports_capped} report(s) held by the ticket caps (no ticket)"))
     if gifts_held:
         signals.append(Signal("held", f"{gifts_held} gift(s) on hold now"))
     if gifts_rejected:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class Notifier(Protocol):
@@ -18,6 +18,14 @@ class Notifier(Protocol):
     async def notify(self, distributor_id: str, event: dict[str, Any]) -> bool: ...
 
 
+@runtime_checkable
+class RungNotifier(Protocol):
+    """Tells an escalation ladder rung's own webhook (`url`) of an escalation on a ticket of `distributor_id`;
+    True once delivered, like `Notifier.notify`."""
+
+    async def notify_rung(self, url: str, distributor_id: str, event: dict[str, Any]) -> bool: ...
+
+
 class Mailer(Protocol):
     """Sends one plain-text email; raises when the mail server did not take it (the outbox retries).
 
@@ -26,4 +34,4 @@ class Mailer(Protocol):
     async def send(self, to: str, subject: str, body: str, *, key: str) -> None: ...
 
 
-__all__ = ["Mailer", "Notifier"]
+__all__ = ["Mailer", "Notifier", "RungNotifier"]

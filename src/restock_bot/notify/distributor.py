@@ -21,9 +21,10 @@ from typing import Any
 
 import aiohttp
 import structlog
+from pydantic import SecretStr
 
 from restock_bot.clock import Clock, SystemClock
-from restock_bot.config import DistributorSettings
+from restock_bot.config import DistributorSettings, reveal
 from restock_bot.retry import RetryPolicy, Sleep
 from restock_bot.signing import SIGNATURE_HEADER, sign_body, verify_signature
 
@@ -102,8 +103,10 @@ class DistributorWebhooks:
         sleep: Sleep = asyncio.sleep,
         clock: Clock | None = None,
         timeout_seconds: float = 10.0,
+        rung_secrets: Mapping[str, SecretStr] | None = None,
     ) -> None:
         self._distributors = distributors
+        self._rung_secrets = dict(rung_secrets or {})  # a ladder rung's webhook_url -> its own webhook_secret
         self._session = session
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -119,8 +122,21 @@ class DistributorWebhooks:
             raise WebhookFailed(f"distributors.{distributor_id}.webhook_url is not set")
         body = event_body(event)
         event_id = event_id_of(event, body)
-        await self._deliver(distributor.webhook_url, distributor.webhook_secret, body, event_id)
+        await self._deliver(distributor.webhook_url, reveal(distributor.webhook_secret) or "", body, event_id)
         log.info("distributor_notified", distributor=distributor_id, event_id=event_id)
+        return True
+
+    async def notify_rung(self, url: str, distributor_id: str, event: dict[str, Any]) -> bool:
+        """POST the signed escalation to a ladder rung's own webhook, signed with the rung's `webhook_secret`
+        (else the ticket's distributor's); True once it answered 2xx, else WebhookFailed saying why."""
+        distributor = self._distributors.get(distributor_id)
+        secret = self._rung_secrets.get(url) or (distributor.webhook_secret if distributor is not None else None)
+        if secret is None:
+            raise WebhookFailed(f"rung webhook {url}: no webhook_secret (neither the rung's nor {distributor_id}'s)")
+        body = event_body(event)
+        event_id = event_id_of(event, body)
+        await self._deliver(url, reveal(secret) or "", body, event_id)
+        log.info("rung_notified", url=url, distributor=distributor_id, event_id=event_id)
         return True
 
     async def _deliver(self, url: str, secret: str, body: bytes, event_id: str) -> None:

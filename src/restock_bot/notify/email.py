@@ -9,7 +9,7 @@ from email.utils import formatdate
 import aiosmtplib
 import structlog
 
-from restock_bot.config import EmailSettings
+from restock_bot.config import EmailSettings, reveal
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +46,7 @@ class SmtpMailer:
             hostname=s.host,
             port=s.port,
             username=s.username,
-            password=s.password,
+            password=reveal(s.password),
             use_tls=s.tls == "tls",
             start_tls={"auto": None, "starttls": True, "tls": False, "none": False}[s.tls],
             timeout=s.timeout_seconds,

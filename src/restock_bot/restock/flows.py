@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from restock_bot.gifts.eligibility import assess_gift
 from restock_bot.gifts.queue import Gift
 from restock_bot.post import Post
+from restock_bot.restock.caps import hold_if_capped
 from restock_bot.restock.notices import notify_event
 from restock_bot.restock.rules import Rules
 from restock_bot.retailers import Store, StoreRef
@@ -55,22 +57,34 @@ async def handle_post(
     post = inbox.post_of(row)
     parent_row = await inbox.clarified_parent(session, row)
     decision = decide(post, inbox.post_of(parent_row) if parent_row else None)
+    await act_on_decision(session, row, decision, parent_row, rules, now)
+    return decision
+
+
+async def act_on_decision(
+    session: AsyncSession, row: PostRow, decision: Decision, parent_row: PostRow | None, rules: Rules, now: datetime
+) -> None:
+    """Store triage's decision on a post and do what it calls for: a report on a ticket, or 'which store?'."""
     await inbox.add_decision(session, row, decision, parent_row, now)
     if decision.action is Action.TICKET:
         await _file_report(session, row, decision, rules, now)
     elif decision.action is Action.CLARIFY:
         assert row.id is not None
-        text = messages.clarification([c.label for c in decision.candidates], row.author_name)
-        await queue_reply(
-            session,
-            key=f"clarify:{row.id}",
-            kind="clarify",
-            channel=row.channel,
-            to_post_row_id=row.id,
-            text=text,
-            now=now,
-        )
-    return decision
+        await queue_reply(session, **clarify_reply(row, decision, now))
+
+
+def clarify_reply(row: PostRow, decision: Decision, now: datetime) -> dict[str, Any]:
+    """The 'which store?' reply to a post triage could not place."""
+    assert row.id is not None
+    text = messages.clarification([c.label for c in decision.candidates], row.author_name)
+    return {
+        "key": f"clarify:{row.id}",
+        "kind": "clarify",
+        "channel": row.channel,
+        "to_post_row_id": row.id,
+        "text": text,
+        "now": now,
+    }
 
 
 async def _credited_row(session: AsyncSession, row: PostRow, decision: Decision) -> PostRow:
@@ -101,6 +115,8 @@ async def _file_report(session: AsyncSession, row: PostRow, decision: Decision, 
         reported_at=min(inbox.post_of(credited).created_at, credited.received_at),
         via_post_row_id=row.id if credited is not row else None,
     )
+    if await hold_if_capped(session, store, decision, report, rules, now):
+        return  # over a ticket cap: recorded with the reason; no ticket, no reply, no distributor told
     ticket, change = await _open_or_join(
         session, store, decision, report, f"{credited.channel}/{credited.post_id}", rules, now
     )
@@ -110,11 +126,7 @@ async def _file_report(session: AsyncSession, row: PostRow, decision: Decision, 
     ticket = await _refresh_priority(session, ticket, rules, now)
     await record_events(session, ticket, change.events, rules, now)
     await refresh_timer(session, ticket, rules, now)
-    first = change.events[0].kind
-    if first is EventKind.REOPENED:
-        text = messages.reopened(ticket, store.label, row.author_name, now)
-    else:
-        text = messages.acknowledgement(ticket, store.label, row.author_name, first is EventKind.OPENED, now)
+    text = acknowledgement_text(ticket, store, row.author_name, change.events[0].kind, now)
     await queue_reply(
         session,
         key=f"ack:{row.id}",
@@ -125,6 +137,15 @@ async def _file_report(session: AsyncSession, row: PostRow, decision: Decision, 
         text=text,
         now=now,
     )
+
+
+def acknowledgement_text(
+    ticket: Ticket, store: Store | StoreRef, author_name: str, first: EventKind, now: datetime
+) -> str:
+    """The reply to a report: a new ticket, a joined one, or one reopened."""
+    if first is EventKind.REOPENED:
+        return messages.reopened(ticket, store.label, author_name, now)
+    return messages.acknowledgement(ticket, store.label, author_name, first is EventKind.OPENED, now)
 
 
 async def _refresh_priority(session: AsyncSession, ticket: Ticket, rules: Rules, now: datetime) -> Ticket:
@@ -281,7 +302,9 @@ async def _thank_reporters(session: AsyncSession, ticket: Ticket, rules: Rules, 
     for reporter, report in (await _first_reports(session, ticket.id)).items():
         text = messages.restocked(ticket, label, report.reporter_name)
         await _reply_to_reporter(session, ticket, reporter, report, "restocked", text, now)
-        record = await stored_gifts.reporter_record(session, reporter, now, window)
+        record = await stored_gifts.reporter_record(
+            session, reporter, now, window, ticket_id=ticket.id, stores=rules.stores, abuse=rules.gift_policy.abuse
+        )
         verdict = assess_gift(record, now, rules.gift_policy)
         if verdict.state is not None:
             await stored_gifts.add_gift(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +24,7 @@ from restock_bot.gifts.queue import Gift, GiftDecision, GiftState, IllegalGiftTr
 from restock_bot.spreadsheets import cell
 from restock_bot.storage import gifts as stored_gifts
 from restock_bot.storage.database import Database, insert_new
-from restock_bot.storage.tables import GiftShippingRow
+from restock_bot.storage.tables import GiftRow, GiftShippingRow
 
 CLAIM_DAYS = 14  # how long a claim link works
 
@@ -204,14 +205,15 @@ async def ship_gift(
 
 
 async def delete_due_addresses(database: Database, now: datetime) -> int:
-    """Blank every shipping address whose time is up; how many were deleted."""
+    """Blank every shipping address whose time is up, and at once those of rejected gifts (no parcel will
+    go); how many were deleted."""
+    rejected = select(GiftRow.id).where(GiftRow.state == GiftState.REJECTED.value).scalar_subquery()
+    given = col(GiftShippingRow.claimed_at).is_not(None)
+    due = or_(col(GiftShippingRow.address_delete_at) <= now, and_(col(GiftShippingRow.gift_id).in_(rejected), given))
     async with database.session() as session, session.begin():
         statement = (
             update(GiftShippingRow)
-            .where(
-                col(GiftShippingRow.address_delete_at) <= now,
-                col(GiftShippingRow.address_deleted_at).is_(None),
-            )
+            .where(due, col(GiftShippingRow.address_deleted_at).is_(None))
             .values(ship_to="", address="", postcode="", phone="", address_deleted_at=now)
         )
         result: Any = await session.exec(statement)

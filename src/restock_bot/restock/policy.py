@@ -3,7 +3,11 @@ chain and its distributor, each level filling in only what it sets."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
+
+from pydantic import SecretStr
 
 from restock_bot.config import EscalationTier, PolicyOverride, Settings
 from restock_bot.retailers import Store, StoreRef
@@ -29,6 +33,7 @@ class PolicyBook:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._resolved: dict[tuple[str, str, tuple[str, ...]], TicketPolicy] = {}
+        self._zones: dict[str, str] | None = None  # digest time zone by distributor, from the regions
         self._chains = {name.casefold(): p for name, p in settings.policy.chains.items()}
         self._regions = [
             (name, {p.casefold() for p in region.places}, region) for name, region in settings.policy.regions.items()
@@ -62,6 +67,29 @@ class PolicyBook:
             self._resolved[key] = self._resolve(distributor_id, chain, set(regions))
         return self._resolved[key]
 
+    def digest_timezone(self, distributor_id: str, stores: Mapping[str, Store | StoreRef]) -> str:
+        """The time zone a distributor's digests follow: `[policy.distributors.<id>]`'s, else that of the region
+        holding most of its stores, else `[policy]`'s, else `digest.timezone`."""
+        if self._zones is None:
+            self._zones = self._region_zones(stores)
+        own = self._settings.policy.distributors.get(distributor_id)
+        if own is not None and own.timezone:
+            return own.timezone
+        return self._zones.get(distributor_id) or self._settings.policy.timezone or self._settings.digest.timezone
+
+    def _region_zones(self, stores: Mapping[str, Store | StoreRef]) -> dict[str, str]:
+        """Each distributor's time zone from the regions (with a `timezone`) its stores are in, by most stores."""
+        zoned = [(listed, region.timezone) for _, listed, region in self._regions if region.timezone]
+        if not zoned:
+            return {}
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for store in stores.values():
+            places = _places(store)
+            zone = next((z for listed, z in zoned if listed & places), None)
+            if zone is not None:
+                counts[store.distributor_id][zone] += 1
+        return {d: found.most_common(1)[0][0] for d, found in counts.items()}
+
     def _resolve(self, distributor_id: str, chain: str, regions: set[str]) -> TicketPolicy:
         policy = self._settings.policy
         values = self._base()
@@ -83,6 +111,7 @@ class PolicyBook:
             Tier(
                 t.name,
                 tuple(t.contacts or ([distributor_email] if t.name == DISTRIBUTOR_TIER and distributor_email else [])),
+                t.webhook_url or None,
             )
             for t in ladder
         )
@@ -99,3 +128,21 @@ class PolicyBook:
             quiet_hours=QuietHours(quiet.start, quiet.end, quiet.timezone) if quiet is not None else None,
             reopen_days=values["reopen_days"],
         )
+
+
+def ladders(settings: Settings) -> list[list[EscalationTier]]:
+    """Every escalation ladder the settings write out: the policy's, each region's, chain's and distributor's."""
+    policy = settings.policy
+    overrides = [policy, *policy.regions.values(), *policy.chains.values(), *policy.distributors.values()]
+    found = [o.ladder for o in overrides if o.ladder]
+    return found + [d.ladder for d in settings.distributors.values() if d.ladder]
+
+
+def rung_webhook_secrets(settings: Settings) -> dict[str, SecretStr]:
+    """The `webhook_secret` of each ladder rung's own webhook, by its URL (for signing its escalations)."""
+    return {
+        t.webhook_url: t.webhook_secret
+        for ladder in ladders(settings)
+        for t in ladder
+        if t.webhook_url and t.webhook_secret
+    }

@@ -23,7 +23,7 @@ from restock_bot.gifts.reporters import (
 )
 from restock_bot.retailers import Store, StoreRef
 from restock_bot.storage.database import Database
-from restock_bot.storage.tables import DecisionRow, GiftRow, PostRow, ReportRow, TicketRow
+from restock_bot.storage.tables import DecisionRow, GiftRow, HeldReportRow, PostRow, ReportRow, TicketRow
 from restock_bot.tickets.models import TicketState
 
 LEADERBOARD_CANDIDATES = 100  # reporters with the most restocks, from whom the leaderboard is drawn
@@ -110,6 +110,16 @@ async def _gift_counts(session: AsyncSession, reporters: Collection[str]) -> dic
     return {(reporter, state): n for reporter, state, n in (await session.exec(statement)).all()}
 
 
+async def _capped_counts(session: AsyncSession, reporters: Collection[str]) -> dict[str, int]:
+    """Each reporter's reports held by the ticket caps."""
+    statement = (
+        select(HeldReportRow.reporter, func.count())
+        .where(col(HeldReportRow.reporter).in_(list(reporters)))
+        .group_by(col(HeldReportRow.reporter))
+    )
+    return {reporter: int(n) for reporter, n in (await session.exec(statement)).all()}
+
+
 async def histories(
     database: Database,
     reporters: Collection[str],
@@ -124,6 +134,7 @@ async def histories(
         facts = await _facts(session, reporters, stores)
         store_reports = await _store_reports(session, facts)
         gifts = await _gift_counts(session, reporters)
+        capped = await _capped_counts(session, reporters)
     names = {f.store_id: store_label(f.store_id) for listed in facts.values() for f in listed}
     return {
         reporter: history_of(
@@ -133,6 +144,7 @@ async def histories(
             store_names=names,
             gifts_held=gifts.get((reporter, GiftState.HELD.value), 0),
             gifts_rejected=gifts.get((reporter, GiftState.REJECTED.value), 0),
+            reports_capped=capped.get(reporter, 0),
         )
         for reporter, listed in facts.items()
     }

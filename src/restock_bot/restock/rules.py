@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from restock_bot.config import DigestSettings, DistributorSettings, Settings
+from restock_bot.config import DigestSettings, DistributorSettings, Settings, reveal
+from restock_bot.gifts.abuse import AbusePolicy
 from restock_bot.gifts.eligibility import GiftPolicy
 from restock_bot.restock.policy import PolicyBook
 from restock_bot.retailers import Store, StoreRef
+from restock_bot.tickets.caps import ReportCaps
 from restock_bot.tickets.links import action_links
 from restock_bot.tickets.models import Ticket
 from restock_bot.tickets.policy import TicketPolicy
@@ -24,6 +26,7 @@ class Rules:
     stores: Mapping[str, Store | StoreRef]
     policies: PolicyBook = field(default_factory=lambda: PolicyBook(Settings()))
     gift_policy: GiftPolicy = field(default_factory=GiftPolicy)
+    caps: ReportCaps = field(default_factory=ReportCaps)
     priority: PriorityPolicy = field(default_factory=PriorityPolicy)
     distributors: Mapping[str, DistributorSettings] = field(default_factory=dict)
     email: bool = False  # an SMTP server is configured: emails are queued
@@ -34,15 +37,17 @@ class Rules:
 
     @classmethod
     def from_settings(cls, settings: Settings, stores: Mapping[str, Store | StoreRef]) -> Rules:
-        p = settings.priority
+        p, a = settings.priority, settings.abuse
+        abuse = AbusePolicy(a.fresh_account_days, a.burst_accounts, a.burst_window_hours, a.far_km, a.usual_min_reports)
         return cls(
             stores=stores,
             policies=PolicyBook(settings),
-            gift_policy=GiftPolicy(settings.gift_cooldown_days, settings.gift_max_per_author_day),
+            gift_policy=GiftPolicy(settings.gift_cooldown_days, settings.gift_max_per_author_day, abuse),
+            caps=ReportCaps(a.tickets_per_reporter_day, a.tickets_per_store, a.store_window_hours),
             priority=PriorityPolicy(p.reporter_weight, p.repeat_weight, p.repeat_window_days),
             distributors=settings.distributors,
             email=settings.email.enabled,
-            link_secret=settings.action_links.secret,
+            link_secret=reveal(settings.action_links.secret),
             link_hours=settings.action_links.valid_hours,
             public_url=settings.public_url,
             digest=settings.digest,
@@ -54,6 +59,10 @@ class Rules:
 
     def policy_at(self, store: Store | StoreRef) -> TicketPolicy:
         return self.policies.for_store(store, store.distributor_id)
+
+    def digest_timezone(self, distributor_id: str) -> str:
+        """The local time zone of the distributor's digests (policy: per distributor or region)."""
+        return self.policies.digest_timezone(distributor_id, self.stores)
 
     def store_label(self, store_id: str) -> str:
         store = self.stores.get(store_id)

@@ -8,24 +8,24 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
-from sqlalchemy.exc import OperationalError
 
 from restock_bot.channels.base import ReplySender
 from restock_bot.clock import Clock
-from restock_bot.config import Settings
+from restock_bot.config import Settings, reveal
 from restock_bot.gifts.export import gifts_csv
 from restock_bot.gifts.queue import Gift, GiftDecision, GiftState, approve, reject, ship
 from restock_bot.notify import Mailer, Notifier
 from restock_bot.post import Post
-from restock_bot.restock import board, delivery, digests, flows
+from restock_bot.restock import board, delivery, digests, flows, intake
 from restock_bot.restock.flows import Rules, TicketNotFound
 from restock_bot.retailers import Store, StoreRef, StoreTable, load_stores
 from restock_bot.storage import gifts as stored_gifts
 from restock_bot.storage import inbox, links, outbox, schema, tickets
 from restock_bot.storage.cursors import ChannelCursors
 from restock_bot.storage.database import Database
+from restock_bot.storage.outage import is_database_unavailable
 from restock_bot.storage.outbox import DeadLetter
-from restock_bot.storage.queue import RetryPolicy, claim, fail, finish
+from restock_bot.storage.queue import RetryPolicy, UnfinishedClaims, claim, fail, fail_all, finish, finish_all, hold
 from restock_bot.storage.tables import ActionLinkUseRow, PostRow
 from restock_bot.tickets import lifecycle
 from restock_bot.tickets.digest import digest_slot
@@ -84,6 +84,7 @@ class RestockService:
         senders: Iterable[ReplySender] = (),
         retry: RetryPolicy | None = None,
         batch_size: int = 50,
+        inbox_batch_size: int = 200,
         stale_after: timedelta = timedelta(minutes=10),
     ) -> None:
         self.database = database
@@ -97,7 +98,9 @@ class RestockService:
         o = self.settings.outbox
         self.retry = retry or RetryPolicy(o.first_delay_seconds, o.max_delay_seconds, o.max_attempts)
         self.batch_size = batch_size
+        self.inbox_batch_size = inbox_batch_size  # posts acted on in one transaction
         self.stale_after = stale_after
+        self.unfinished = UnfinishedClaims()  # claims to hand back after a stop or a lost database
         self.cursors = ChannelCursors(database, clock)
 
     @classmethod
@@ -147,21 +150,69 @@ class RestockService:
         async with self.database.session() as session, session.begin():
             return await inbox.add_post(session, post, self.clock.now())
 
+    async def accept_many(self, posts: Iterable[Post]) -> set[tuple[str, str]]:
+        """Store a page of posts in one transaction; the (channel, post id) of those that were new."""
+        async with self.database.session() as session, session.begin():
+            return await inbox.add_posts(session, list(posts), self.clock.now())
+
     async def process_pending(self, limit: int | None = None) -> InboxRun:
-        """Triage and act on waiting posts, oldest first; a failing post is marked failed, the rest go on."""
+        """Triage and act on waiting posts, oldest first, `inbox_batch_size` in one transaction; a failing post
+        is marked failed with its reason and the rest of its batch goes on (restock/intake.py)."""
         processed = failed = 0
         while limit is None or processed + failed < limit:
-            batch = self.batch_size if limit is None else min(self.batch_size, limit - processed - failed)
+            size = self.inbox_batch_size if limit is None else min(self.inbox_batch_size, limit - processed - failed)
+            try:
+                run, taken = await self._process_batch(size)
+            except Exception as exc:
+                if is_database_unavailable(exc):  # nothing was claimed: the posts wait for the database
+                    raise
+                log.warning("inbox batch rolled back; taking its posts one by one", error=repr(exc))
+                run = await self._process_one_by_one(size)
+                taken = run.processed + run.failed
+            processed, failed = processed + run.processed, failed + run.failed
+            if taken < size:
+                break
+        return InboxRun(processed, failed)
+
+    async def _process_batch(self, size: int) -> tuple[InboxRun, int]:
+        """Hold up to `size` waiting posts, act on them and mark them done or failed, in one transaction."""
+        async with self.database.session() as session, session.begin():
+            now = self.clock.now()
+            rows = await hold(session, PostRow, now=now, limit=size, stale_after=self.stale_after)
+            if not rows:
+                return InboxRun(), 0
+            errors = await intake.act_on_posts(session, rows, self.triage.decide, self.rules, now)
+            named = {}
+            for row in rows:
+                if row.id in errors:
+                    named[row.id] = f"post {row.channel}/{row.post_id}: {errors[row.id]}"
+                    log.warning("post failed", error=named[row.id], retried=False)
+            await finish_all(session, PostRow, [r.id for r in rows if r.id is not None and r.id not in errors], now)
+            await fail_all(session, PostRow, named, now)
+        return InboxRun(len(rows) - len(errors), len(errors)), len(rows)
+
+    async def _process_one_by_one(self, limit: int) -> InboxRun:
+        """Up to `limit` waiting posts, each claimed and then processed in its own transaction (the way back
+        when a batch cannot be committed as a whole)."""
+        processed = failed = 0
+        while processed + failed < limit:
+            batch = min(self.batch_size, limit - processed - failed)
             async with self.database.session() as session, session.begin():
                 rows = await claim(session, PostRow, now=self.clock.now(), limit=batch, stale_after=self.stale_after)
             if not rows:
                 break
-            for row in rows:
-                assert row.id is not None
-                if await self._process(row.id):
-                    processed += 1
-                else:
-                    failed += 1
+            left = list(rows)
+            try:
+                while left:
+                    assert left[0].id is not None
+                    if await self._process(left[0].id):
+                        processed += 1
+                    else:
+                        failed += 1
+                    left.pop(0)
+            except BaseException:  # stopping, or the database went away: the rest goes back to the queue
+                self.unfinished.keep(PostRow, left)
+                raise
         return InboxRun(processed, failed)
 
     async def _process(self, row_id: int) -> bool:
@@ -178,11 +229,10 @@ class RestockService:
                 return True
             except tickets.StaleTicket as exc:
                 error = str(exc)
-            except OperationalError as exc:  # the database's trouble, not the post's: try it again later
-                await self._record_failure(row_id, f"database: {exc.orig}", self.retry)
-                return False
-            except Exception as exc:  # one bad post must not stop the inbox
-                error = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:
+                if is_database_unavailable(exc):  # the database's trouble, not the post's: handed back, tried later
+                    raise
+                error = f"{type(exc).__name__}: {exc}"  # one bad post must not stop the inbox
                 break
         await self._record_failure(row_id, error, None)
         return False
@@ -224,6 +274,12 @@ class RestockService:
             if len(due) < batch:
                 return recorded
 
+    async def next_sla_due(self, after: datetime | None = None) -> datetime | None:
+        """When the next warning or escalation falls due (the soonest timer stored in any ticket, later than
+        `after` when given), if any."""
+        async with self.database.session() as session:
+            return await tickets.next_sla_due(session, after)
+
     async def deliver_outboxes(self) -> Delivered:
         """Send every due reply and distributor notification; failures wait for their next attempt."""
         replies = notes = 0
@@ -235,6 +291,7 @@ class RestockService:
                 self.retry,
                 limit=self.batch_size,
                 stale_after=self.stale_after,
+                unfinished=self.unfinished,
             )
             told = await delivery.deliver_notifications(
                 self.database,
@@ -244,6 +301,7 @@ class RestockService:
                 mailer=self.mailer,
                 limit=self.batch_size,
                 stale_after=self.stale_after,
+                unfinished=self.unfinished,
             )
             replies, notes = replies + sent.delivered, notes + told.delivered
             if sent.claimed < self.batch_size and told.claimed < self.batch_size:
@@ -314,7 +372,7 @@ class RestockService:
 
     def read_action_link(self, token: str) -> ActionLink:
         """What a link allows; BadLink when it is forged, damaged or expired (or links are switched off)."""
-        secret = self.settings.action_links.secret
+        secret = reveal(self.settings.action_links.secret)
         if not secret:
             raise BadLink("link: action links are switched off (action_links.secret is not set)")
         return read_link(secret, token, self.clock.now())
@@ -362,16 +420,20 @@ class RestockService:
         async with self.database.session() as session, session.begin():
             return await outbox.retry_dead_letter(session, box, row_id, self.clock.now())
 
-    async def send_digests(self, at: datetime | None = None) -> int:
-        """Queue every distributor's digest for the digest time `at` (default: the latest one passed);
-        each once per digest time and recipient. How many notifications were queued."""
+    async def send_digests(self, at: datetime | None = None, *, zone: str | None = None) -> int:
+        """Queue every distributor's digest (only those whose digests follow time zone `zone`, when given) for
+        the digest time `at` (default: each one's latest digest time passed, in its own time zone); each once
+        per digest time and recipient. How many notifications were queued."""
         now = self.clock.now()
-        d = self.settings.digest
-        slot = at or digest_slot(now, d.times, d.timezone)
-        if slot is None:
-            return 0
+        times = self.settings.digest.times
         queued = 0
         for distributor_id in self.rules.distributors:
+            local = self.rules.digest_timezone(distributor_id)
+            if zone is not None and local != zone:
+                continue
+            slot = at or digest_slot(now, times, local)
+            if slot is None:
+                continue
             async with self.database.session() as session, session.begin():
                 queued += await digests.queue_digest(session, self.rules, distributor_id, slot, now)
         return queued

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, event
@@ -40,7 +40,8 @@ class Database:
             connect_args["server_settings"] = {"search_path": search_path}
         self.url = url
         self.search_path = search_path if url.startswith("postgresql") else None
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args=connect_args)
+        # pre-ping: a connection the server dropped (restart, failover) is replaced before use, not failed on
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
@@ -77,3 +78,34 @@ async def insert_new(
     statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
     result = await session.exec(statement.returning(table.c.id))
     return result.scalar_one_or_none()
+
+
+async def insert_many_new(
+    session: AsyncSession, model: type[SQLModel], rows: Sequence[Mapping[str, Any]], unique: list[str]
+) -> None:
+    """Insert many rows in one statement, skipping those whose `unique` columns already exist."""
+    if not rows:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    await connection.execute(insert(table).on_conflict_do_nothing(index_elements=unique), list(rows))
+
+
+async def insert_many(session: AsyncSession, model: type[SQLModel], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows in one statement."""
+    if rows:
+        table = model.__table__  # type: ignore[attr-defined]
+        await (await session.connection()).execute(table.insert(), list(rows))
+
+
+async def insert_many_ids(
+    session: AsyncSession, model: type[SQLModel], rows: Sequence[Mapping[str, Any]], natural_key: Sequence[str]
+) -> dict[tuple[Any, ...], int]:
+    """Insert many rows in one statement; the new ids by each row's `natural_key` columns (unique among them)."""
+    if not rows:
+        return {}
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = table.insert().returning(table.c.id, *(table.c[name] for name in natural_key))
+    result = await (await session.connection()).execute(statement, list(rows))
+    return {tuple(found[1:]): int(found[0]) for found in result.all()}

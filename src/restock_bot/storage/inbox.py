@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,9 +23,8 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-async def add_post(session: AsyncSession, post: Post, now: datetime) -> bool:
-    """Store a post as pending; False when (channel, post id) is already in the inbox."""
-    values = {
+def _post_values(post: Post, now: datetime) -> dict[str, Any]:
+    return {
         "channel": post.channel,
         "post_id": post.id,
         "author_id": post.author.id,
@@ -36,7 +37,29 @@ async def add_post(session: AsyncSession, post: Post, now: datetime) -> bool:
         "attempts": 0,
         "available_at": now,
     }
-    return await insert_new(session, PostRow, values, ["channel", "post_id"]) is not None
+
+
+async def add_post(session: AsyncSession, post: Post, now: datetime) -> bool:
+    """Store a post as pending; False when (channel, post id) is already in the inbox."""
+    return await insert_new(session, PostRow, _post_values(post, now), ["channel", "post_id"]) is not None
+
+
+async def add_posts(session: AsyncSession, posts: Sequence[Post], now: datetime) -> set[tuple[str, str]]:
+    """Store many posts as pending in one statement; the (channel, post id) of those that were new."""
+    unique = {(p.channel, p.id): p for p in posts}
+    if not unique:
+        return set()
+    table = PostRow.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["channel", "post_id"])
+        .returning(table.c.channel, table.c.post_id)
+    )
+    rows = [_post_values(p, now) for p in unique.values()]
+    result = await connection.execute(statement, rows)
+    return {(channel, post_id) for channel, post_id in result.all()}
 
 
 def post_of(row: PostRow) -> Post:
@@ -53,24 +76,27 @@ async def find_post_row(session: AsyncSession, channel: str, post_id: str) -> Po
     return (await session.exec(statement)).first()
 
 
+def decision_values(row: PostRow, decision: Decision, parent: PostRow | None, now: datetime) -> dict[str, Any]:
+    """The row keeping triage's answer and its reasons beside the post."""
+    assert row.id is not None
+    return {
+        "post_row_id": row.id,
+        "action": decision.action.value,
+        "store_id": decision.store_id,
+        "sku": decision.sku,
+        "brand": decision.brand,
+        "resolves": decision.resolves,
+        "parent_row_id": parent.id if parent else None,
+        "explain": _jsonable(decision.explain()),
+        "decided_at": now,
+    }
+
+
 async def add_decision(
     session: AsyncSession, row: PostRow, decision: Decision, parent: PostRow | None, now: datetime
 ) -> None:
     """Keep triage's answer and its reasons beside the post."""
-    assert row.id is not None
-    session.add(
-        DecisionRow(
-            post_row_id=row.id,
-            action=decision.action.value,
-            store_id=decision.store_id,
-            sku=decision.sku,
-            brand=decision.brand,
-            resolves=decision.resolves,
-            parent_row_id=parent.id if parent else None,
-            explain=_jsonable(decision.explain()),
-            decided_at=now,
-        )
-    )
+    session.add(DecisionRow(**decision_values(row, decision, parent, now)))
 
 
 async def decision_of(session: AsyncSession, row_id: int) -> DecisionRow | None:

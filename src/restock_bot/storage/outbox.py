@@ -10,9 +10,34 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from restock_bot.storage.database import insert_new
+from restock_bot.storage.database import insert_many_new, insert_new
 from restock_bot.storage.queue import WorkStatus
 from restock_bot.storage.tables import NotificationRow, ReplyRow
+
+
+def reply_values(
+    *,
+    key: str,
+    kind: str,
+    channel: str,
+    to_post_row_id: int,
+    text: str,
+    now: datetime,
+    ticket_id: int | None = None,
+) -> dict[str, Any]:
+    """The row of a reply waiting to be sent."""
+    return {
+        "key": key,
+        "kind": kind,
+        "channel": channel,
+        "to_post_row_id": to_post_row_id,
+        "ticket_id": ticket_id,
+        "text": text,
+        "created_at": now,
+        "status": WorkStatus.PENDING.value,
+        "attempts": 0,
+        "available_at": now,
+    }
 
 
 async def queue_reply(
@@ -27,19 +52,40 @@ async def queue_reply(
     ticket_id: int | None = None,
 ) -> bool:
     """Queue a reply once per `key`; False when it was queued before."""
-    values = {
+    values = reply_values(
+        key=key, kind=kind, channel=channel, to_post_row_id=to_post_row_id, text=text, now=now, ticket_id=ticket_id
+    )
+    return await insert_new(session, ReplyRow, values, ["key"]) is not None
+
+
+def notification_values(
+    *,
+    key: str,
+    channel: str,
+    recipient: str,
+    distributor_id: str,
+    payload: dict[str, Any],
+    now: datetime,
+    send_at: datetime | None = None,
+    kind: str = "event",
+    ticket_id: int | None = None,
+    event_id: int | None = None,
+) -> dict[str, Any]:
+    """The row of a notification waiting to go out at `send_at` (after quiet hours) or now."""
+    return {
         "key": key,
         "kind": kind,
         "channel": channel,
-        "to_post_row_id": to_post_row_id,
+        "recipient": recipient,
         "ticket_id": ticket_id,
-        "text": text,
+        "event_id": event_id,
+        "distributor_id": distributor_id,
+        "payload": payload,
         "created_at": now,
         "status": WorkStatus.PENDING.value,
         "attempts": 0,
-        "available_at": now,
+        "available_at": send_at or now,
     }
-    return await insert_new(session, ReplyRow, values, ["key"]) is not None
 
 
 async def queue_notification(
@@ -58,21 +104,25 @@ async def queue_notification(
 ) -> bool:
     """Queue a notification once per `key`, to go out at `send_at` (after quiet hours) or now; False when
     it was queued before."""
-    values = {
-        "key": key,
-        "kind": kind,
-        "channel": channel,
-        "recipient": recipient,
-        "ticket_id": ticket_id,
-        "event_id": event_id,
-        "distributor_id": distributor_id,
-        "payload": payload,
-        "created_at": now,
-        "status": WorkStatus.PENDING.value,
-        "attempts": 0,
-        "available_at": send_at or now,
-    }
+    values = notification_values(
+        key=key,
+        channel=channel,
+        recipient=recipient,
+        distributor_id=distributor_id,
+        payload=payload,
+        now=now,
+        send_at=send_at,
+        kind=kind,
+        ticket_id=ticket_id,
+        event_id=event_id,
+    )
     return await insert_new(session, NotificationRow, values, ["key"]) is not None
+
+
+async def queue_many(session: AsyncSession, box: str, rows: list[dict[str, Any]]) -> None:
+    """Queue many replies or notifications in one statement, each once per `key` (repeats are skipped)."""
+    if rows:
+        await insert_many_new(session, OUTBOXES[box], rows, ["key"])
 
 
 @dataclass(frozen=True, slots=True)

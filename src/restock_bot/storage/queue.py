@@ -2,18 +2,23 @@
 
 Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL so several workers never take the same row; SQLite
 ignores the clause and serialises writers itself. A claim left behind by a crashed worker is taken
-again after `stale_after`."""
+again after `stale_after`; a worker that stops half-way (shutdown, lost database) hands its claims back at
+once instead (`UnfinishedClaims`)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_, update
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from restock_bot.storage.database import Database
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -41,6 +46,65 @@ class RetryPolicy:
         return now + timedelta(seconds=delay)
 
 
+async def hold(
+    session: AsyncSession,
+    model: type[Row],
+    *,
+    now: datetime,
+    limit: int,
+    stale_after: timedelta,
+    where: tuple[Any, ...] = (),
+) -> list[Row]:
+    """Lock up to `limit` rows that are due (or whose claim went stale), oldest first, for this transaction
+    only: nothing is marked, so the work must finish (`finish_all`, `fail_all`) in the same transaction."""
+    c = model.__table__.c  # type: ignore[attr-defined]
+    ready = or_(
+        and_(c.status == WorkStatus.PENDING, c.available_at <= now),
+        and_(c.status == WorkStatus.CLAIMED, c.claimed_at <= now - stale_after),
+    )
+    statement = select(model).where(ready, *where).order_by(c.id).limit(limit).with_for_update(skip_locked=True)
+    return list((await session.exec(statement)).all())
+
+
+async def finish_all(session: AsyncSession, model: type[Row], ids: Collection[int], now: datetime) -> None:
+    """Mark held rows done, as one attempt each."""
+    if not ids:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id.in_(list(ids)))
+        .values(
+            status=WorkStatus.DONE.value,
+            claimed_at=now,
+            finished_at=now,
+            error=None,
+            attempts=table.c.attempts + 1,
+        )
+    )
+    await (await session.connection()).execute(statement)
+
+
+async def fail_all(session: AsyncSession, model: type[Row], errors: Mapping[int, str], now: datetime) -> None:
+    """Mark held rows failed for good, each with its error, as one attempt each."""
+    if not errors:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            status=WorkStatus.FAILED.value,
+            claimed_at=now,
+            finished_at=now,
+            error=bindparam("message"),
+            attempts=table.c.attempts + 1,
+        )
+    )
+    params = [{"row_id": i, "message": e[:4000]} for i, e in errors.items()]
+    await (await session.connection()).execute(statement, params)
+
+
 async def claim(
     session: AsyncSession,
     model: type[Row],
@@ -51,13 +115,7 @@ async def claim(
     where: tuple[Any, ...] = (),
 ) -> list[Row]:
     """Take up to `limit` rows that are due (or whose claim went stale), oldest first; the caller commits."""
-    c = model.__table__.c  # type: ignore[attr-defined]
-    ready = or_(
-        and_(c.status == WorkStatus.PENDING, c.available_at <= now),
-        and_(c.status == WorkStatus.CLAIMED, c.claimed_at <= now - stale_after),
-    )
-    statement = select(model).where(ready, *where).order_by(c.id).limit(limit).with_for_update(skip_locked=True)
-    rows = list((await session.exec(statement)).all())
+    rows = await hold(session, model, now=now, limit=limit, stale_after=stale_after, where=where)
     for row in rows:
         work: Any = row
         work.status = WorkStatus.CLAIMED
@@ -84,3 +142,45 @@ def fail(row: Any, error: str, now: datetime, retry: RetryPolicy | None) -> None
     else:
         row.status = WorkStatus.PENDING
         row.available_at = later
+
+
+async def hand_back(session: AsyncSession, model: type[SQLModel], row_id: int, claimed_at: datetime) -> bool:
+    """Put a row claimed at `claimed_at` but not finished back to pending, its attempt uncounted; False when it
+    was finished meanwhile or another worker has claimed it since."""
+    table = model.__table__  # type: ignore[attr-defined]
+    c = table.c
+    statement = (
+        update(table)
+        .where(c.id == row_id, c.status == WorkStatus.CLAIMED, c.claimed_at == claimed_at)
+        .values(status=WorkStatus.PENDING, claimed_at=None, attempts=c.attempts - 1)
+    )
+    result: Any = await session.exec(statement)
+    return bool(result.rowcount)
+
+
+class UnfinishedClaims:
+    """Rows this process claimed and could not finish (it is stopping, or the database went away); handed back
+    as soon as the database answers, so they need not wait out `stale_after`."""
+
+    def __init__(self) -> None:
+        self._claims: dict[tuple[type[SQLModel], int], datetime] = {}
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+    def keep(self, model: type[SQLModel], rows: Iterable[Any]) -> None:
+        """Remember claimed rows that were left unfinished."""
+        for row in rows:
+            if row.id is not None and row.claimed_at is not None:
+                self._claims[(model, row.id)] = row.claimed_at
+
+    async def hand_back(self, database: Database) -> int:
+        """Give every remembered claim back to the queue (in one transaction); how many went back."""
+        if not self._claims:
+            return 0
+        claims = dict(self._claims)
+        async with database.session() as session, session.begin():
+            handed = [await hand_back(session, model, row_id, at) for (model, row_id), at in claims.items()]
+        for key in claims:
+            self._claims.pop(key, None)
+        return sum(handed)

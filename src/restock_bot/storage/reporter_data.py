@@ -1,12 +1,14 @@
 """A reporter's own data: everything kept about them as JSON (export), and erasing it (forget).
 
 A reporter is a person on one channel, `channel:author_id` (the key on the gift desk and /reporters).
-Forgetting deletes their posts, triage's decisions on them, their reports, the replies sent to them, their
-gifts and the shipping details they gave, and renames them in the ticket history; the tickets stay (the
-stock-out was real), with one report fewer."""
+Forgetting deletes the replies sent to them, their gifts and the shipping details they gave (address,
+phone), and pseudonymises the rest under a random `channel:forgotten-…` key nothing links back to them: their
+posts keep no text, author or post id, triage's explanations go, their reports, held reports and ticket
+events name the pseudonym. Tickets and their report counts stay (the stock-out was real)."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from restock_bot.storage.tables import (
     DecisionRow,
     GiftRow,
     GiftShippingRow,
+    HeldReportRow,
     PostRow,
     ReplyRow,
     ReportRow,
@@ -25,7 +28,7 @@ from restock_bot.storage.tables import (
     TicketRow,
 )
 
-FORGOTTEN = "forgotten reporter"
+FORGOTTEN = "forgotten"  # a forgotten reporter's author id: forgotten-<random>
 
 
 class ReporterNotFound(LookupError):
@@ -40,8 +43,11 @@ def split_key(reporter: str) -> tuple[str, str]:
     return channel, author_id
 
 
-async def find_reporters(session: AsyncSession, who: str) -> list[str]:
-    """The reporter keys `who` names: a key as given (when known), or every key whose handle is `@handle`."""
+async def find_reporters(session: AsyncSession, who: str, channel: str | None = None) -> list[str]:
+    """The reporter keys `who` names: a key as given (when known), or every key whose handle is `@handle`
+    (on `channel` only, when given; the @ is optional then)."""
+    if channel is not None and not who.startswith("@"):
+        who = f"@{who}"
     if not who.startswith("@"):
         channel, author_id = split_key(who)
         known = await session.exec(
@@ -50,9 +56,10 @@ async def find_reporters(session: AsyncSession, who: str) -> list[str]:
         reported = await session.exec(select(func.count()).where(ReportRow.reporter == who))
         return [who] if known.one() or reported.one() else []
     handle = who[1:].lower()
-    rows = await session.exec(
-        select(PostRow.channel, PostRow.author_id).where(func.lower(PostRow.author_name) == handle).distinct()
-    )
+    statement = select(PostRow.channel, PostRow.author_id).where(func.lower(PostRow.author_name) == handle)
+    if channel is not None:
+        statement = statement.where(PostRow.channel == channel)
+    rows = await session.exec(statement.distinct())
     return sorted(f"{channel}:{author_id}" for channel, author_id in rows.all())
 
 
@@ -97,6 +104,9 @@ async def export_reporter(session: AsyncSession, reporter: str, now: datetime) -
     events = await session.exec(
         select(TicketEventRow).where(TicketEventRow.actor == reporter).order_by(col(TicketEventRow.id))
     )
+    held = await session.exec(
+        select(HeldReportRow).where(HeldReportRow.reporter == reporter).order_by(col(HeldReportRow.id))
+    )
     return {
         "reporter": reporter,
         "exported_at": now.isoformat(),
@@ -105,6 +115,7 @@ async def export_reporter(session: AsyncSession, reporter: str, now: datetime) -
         "replies": [_reply(r) for r in replies.all()],
         "gifts": [_gift(g, shipping.get(g.id or 0)) for g in gifts],
         "ticket_events": [_event(e) for e in events.all()],
+        "held_reports": [_held(h) for h in held.all()],
     }
 
 
@@ -148,14 +159,35 @@ def _gift(row: GiftRow, shipping: GiftShippingRow | None) -> dict[str, Any]:
     }
 
 
+def _held(row: HeldReportRow) -> dict[str, Any]:
+    return {
+        "store_id": row.store_id,
+        "sku": row.sku,
+        "brand": row.brand,
+        "reported_at": _iso(row.reported_at),
+        "held_at": _iso(row.held_at),
+        "reason": row.reason,
+        "name": row.reporter_name,
+    }
+
+
 def _event(row: TicketEventRow) -> dict[str, Any]:
     return {"ticket_id": row.ticket_id, "event": row.kind, "at": _iso(row.at), "reason": row.reason}
 
 
+def pseudonym(reporter: str) -> str:
+    """A fresh key for a forgotten reporter on the same channel: random, so nothing (not even a hash of the
+    key) leads back to them."""
+    channel, _ = split_key(reporter)
+    return f"{channel}:{FORGOTTEN}-{secrets.token_hex(8)}"
+
+
 async def forget_reporter(session: AsyncSession, reporter: str) -> dict[str, int]:
-    """Erase `reporter` (see the module's docstring); how many rows of each kind went."""
+    """Erase `reporter` (see the module's docstring); how many rows of each kind were deleted or
+    pseudonymised. Their reports keep counting on their tickets, under the pseudonym."""
     posts = await _posts(session, reporter)
     ids = [p.id for p in posts]
+    alias = pseudonym(reporter)
     counts: dict[str, int] = {}
 
     async def run(name: str, statement: Any) -> None:
@@ -163,21 +195,26 @@ async def forget_reporter(session: AsyncSession, reporter: str) -> dict[str, int
         counts[name] = counts.get(name, 0) + (result.rowcount or 0)
 
     await run("replies", delete(ReplyRow).where(col(ReplyRow.to_post_row_id).in_(ids)))
-    await run("decisions", delete(DecisionRow).where(col(DecisionRow.post_row_id).in_(ids)))
-    await session.exec(update(DecisionRow).where(col(DecisionRow.parent_row_id).in_(ids)).values(parent_row_id=None))
-    await run(
-        "reports",
-        delete(ReportRow).where(or_(col(ReportRow.post_row_id).in_(ids), col(ReportRow.reporter) == reporter)),
-    )
-    await session.exec(update(ReportRow).where(col(ReportRow.via_post_row_id).in_(ids)).values(via_post_row_id=None))
+    decided = update(DecisionRow).where(col(DecisionRow.post_row_id).in_(ids))
+    await run("decisions", decided.values(explain={}, resolves=None))
+    mine = or_(col(ReportRow.post_row_id).in_(ids), col(ReportRow.reporter) == reporter)
+    await run("reports", update(ReportRow).where(mine).values(reporter=alias, reporter_name=""))
+    held = or_(col(HeldReportRow.post_row_id).in_(ids), col(HeldReportRow.reporter) == reporter)
+    await run("held_reports", update(HeldReportRow).where(held).values(reporter=alias, reporter_name=""))
     gifts = select(GiftRow.id).where(col(GiftRow.reporter) == reporter)
     await run("gift_shipping", delete(GiftShippingRow).where(col(GiftShippingRow.gift_id).in_(gifts.scalar_subquery())))
     await run("gifts", delete(GiftRow).where(col(GiftRow.reporter) == reporter))
     events = (await session.exec(select(TicketEventRow).where(TicketEventRow.actor == reporter))).all()
     for event in events:
-        event.actor = FORGOTTEN
+        event.actor = alias
         event.data = {k: v for k, v in (event.data or {}).items() if k != "report"}
         session.add(event)
     counts["ticket_events"] = len(events)
-    await run("posts", delete(PostRow).where(col(PostRow.id).in_(ids)))
+    _, author_id = split_key(alias)
+    for post in posts:  # the row stays (reports point at it); nothing in it names the person any more
+        post.author_id, post.author_name = author_id, ""
+        post.post_id = f"{author_id}-{post.id}"
+        post.payload, post.raw, post.in_reply_to, post.error = {}, {}, None, None
+        session.add(post)
+    counts["posts"] = len(posts)
     return counts

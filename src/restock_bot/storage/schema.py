@@ -21,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.schema import CreateSchema
 from sqlmodel import SQLModel
 
 from restock_bot.storage import tables  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -116,7 +117,7 @@ async def _create_schema_if_missing(database: Database) -> None:
     try:
         async with engine.begin() as conn:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("schema", None)})
-            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{database.search_path}"'))
+            await conn.execute(CreateSchema(database.search_path, if_not_exists=True))  # quoted by the dialect
     finally:
         await engine.dispose()
 

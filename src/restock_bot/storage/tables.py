@@ -303,3 +303,23 @@ class GiftShippingRow(SQLModel, table=True):
     tracking: str = ""
     address_delete_at: datetime | None = _when(nullable=True, index=True)
     address_deleted_at: datetime | None = _when(nullable=True)
+
+
+class HeldReportRow(SQLModel, table=True):
+    """A report the rate caps kept from opening a ticket (tickets/caps.py): recorded with the reason, no
+    ticket, no distributor told; once per post."""
+
+    __tablename__ = "held_reports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_row_id: int = Field(foreign_key="posts.id", unique=True)
+    reporter: str = Field(index=True)
+    reporter_name: str = ""
+    channel: str
+    store_id: str = Field(index=True)
+    sku: str | None = None
+    brand: str | None = None
+    reported_at: datetime = _when()
+    held_at: datetime = _when(index=True)
+    cap: str  # reporter | store
+    reason: str = Field(default="", sa_type=Text)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, bindparam
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restock_bot.storage.database import insert_new
-from restock_bot.storage.tables import ReportRow, TicketEventRow, TicketRow
+from restock_bot.storage.tables import ReportRow, TicketEventRow, TicketRow, UTCDateTime
 from restock_bot.tickets.models import EventKind, Ticket, TicketEvent, TicketState
+
+TICKET_FIELDS = tuple(f for f in fields(Ticket) if f.name != "id")
 
 
 class StaleTicket(RuntimeError):
@@ -47,8 +50,7 @@ def ticket_of(row: TicketRow) -> Ticket:
 
 
 def _values(ticket: Ticket, *, priority: bool = True) -> dict[str, Any]:
-    values = asdict(ticket)
-    values.pop("id")
+    values = {f.name: getattr(ticket, f.name) for f in TICKET_FIELDS}  # every field is a plain value: no deep copy
     if not priority:  # priority has its own writer (set_priority): a transition never overwrites a newer one
         values.pop("priority")
     values["state"] = ticket.state.value
@@ -170,17 +172,7 @@ async def claim_due_tickets(
 
 async def add_event(session: AsyncSession, ticket_id: int, event: TicketEvent) -> TicketEvent | None:
     """Record an event once; None when the ticket already has an event with its key."""
-    values = {
-        "ticket_id": ticket_id,
-        "kind": event.kind.value,
-        "key": event.key,
-        "at": event.at,
-        "actor": event.actor,
-        "reason": event.reason,
-        "tier": event.tier,
-        "data": dict(event.data),
-    }
-    new_id = await insert_new(session, TicketEventRow, values, ["ticket_id", "key"])
+    new_id = await insert_new(session, TicketEventRow, event_values(ticket_id, event), ["ticket_id", "key"])
     if new_id is None:
         return None
     return TicketEvent(**{**asdict(event), "ticket_id": ticket_id, "id": new_id})
@@ -232,3 +224,108 @@ async def reports_of(session: AsyncSession, ticket_id: int) -> list[ReportRow]:
 async def report_count(session: AsyncSession, ticket_id: int) -> int:
     statement = select(func.count()).select_from(ReportRow).where(ReportRow.ticket_id == ticket_id)
     return int((await session.exec(statement)).one())
+
+
+# --- reads and writes for a batch of posts (restock/intake.py) ------------------------------------
+
+
+async def open_ticket_rows(session: AsyncSession, keys: Collection[str]) -> dict[str, TicketRow]:
+    """The open ticket of each key that has one."""
+    if not keys:
+        return {}
+    statement = select(TicketRow).where(col(TicketRow.open_key).in_(list(keys)))
+    return {row.key: row for row in (await session.exec(statement)).all()}
+
+
+async def last_restocked_of(session: AsyncSession, keys: Collection[str]) -> dict[str, Ticket]:
+    """The latest restocked ticket of each key that has one (a report soon after may reopen it)."""
+    if not keys:
+        return {}
+    latest = (
+        select(TicketRow.key, func.max(TicketRow.restocked_at).label("at"))
+        .where(col(TicketRow.key).in_(list(keys)), TicketRow.state == TicketState.RESTOCKED.value)
+        .group_by(col(TicketRow.key))
+        .subquery()
+    )
+    statement = (
+        select(TicketRow)
+        .join(latest, and_(col(TicketRow.key) == latest.c.key, col(TicketRow.restocked_at) == latest.c.at))
+        .where(TicketRow.state == TicketState.RESTOCKED.value)
+        .order_by(col(TicketRow.id))
+    )
+    return {row.key: ticket_of(row) for row in (await session.exec(statement)).all()}
+
+
+async def stockouts_since(session: AsyncSession, keys: Collection[str], since: datetime) -> dict[str, int]:
+    """How many restocked tickets of each key were opened since `since` (repeat stock-outs)."""
+    if not keys:
+        return {}
+    statement = (
+        select(TicketRow.key, func.count())
+        .where(
+            col(TicketRow.key).in_(list(keys)),
+            TicketRow.state == TicketState.RESTOCKED.value,
+            col(TicketRow.opened_at) >= since,
+        )
+        .group_by(col(TicketRow.key))
+    )
+    return {key: int(n) for key, n in (await session.exec(statement)).all()}
+
+
+async def reports_by_reporter(session: AsyncSession, ticket_ids: Collection[int]) -> dict[int, dict[str, int]]:
+    """Each ticket's reports counted per reporter."""
+    found: dict[int, dict[str, int]] = {i: {} for i in ticket_ids}
+    if not found:
+        return found
+    statement = (
+        select(ReportRow.ticket_id, ReportRow.reporter, func.count())
+        .where(col(ReportRow.ticket_id).in_(list(found)))
+        .group_by(col(ReportRow.ticket_id), col(ReportRow.reporter))
+    )
+    for ticket_id, reporter, n in (await session.exec(statement)).all():
+        found[ticket_id][reporter] = int(n)
+    return found
+
+
+def ticket_values(ticket: Ticket, sla_due_at: datetime | None) -> dict[str, Any]:
+    """The row of a new ticket, its timer included."""
+    return {**_values(ticket), "sla_due_at": sla_due_at}
+
+
+def event_values(ticket_id: int, event: TicketEvent) -> dict[str, Any]:
+    """The row of a ticket event."""
+    return {
+        "ticket_id": ticket_id,
+        "kind": event.kind.value,
+        "key": event.key,
+        "at": event.at,
+        "actor": event.actor,
+        "reason": event.reason,
+        "tier": event.tier,
+        "data": dict(event.data),
+    }
+
+
+async def set_timers_and_priorities(session: AsyncSession, changes: list[tuple[int, datetime | None, int]]) -> None:
+    """Store (ticket id, next SLA time, priority) for many tickets in one statement."""
+    if not changes:
+        return
+    table = TicketRow.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("ticket_id"))
+        .values(sla_due_at=bindparam("due"), priority=bindparam("value"))
+    )
+    params = [{"ticket_id": i, "due": due, "value": value} for i, due, value in changes]
+    await (await session.connection()).execute(statement, params)
+
+
+async def next_sla_due(session: AsyncSession, after: datetime | None = None) -> datetime | None:
+    """The soonest stored SLA timer of any ticket, later than `after` when given (from the partial index on
+    `sla_due_at`)."""
+    soonest = func.min(TicketRow.sla_due_at, type_=UTCDateTime())
+    statement = select(soonest).where(col(TicketRow.sla_due_at).is_not(None))
+    if after is not None:
+        statement = statement.where(col(TicketRow.sla_due_at) > after)
+    value: datetime | None = (await session.exec(statement)).one()
+    return value

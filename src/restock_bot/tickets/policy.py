@@ -14,10 +14,12 @@ from restock_bot.tickets.sla import SlaPolicy
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """One rung of the escalation ladder: its name and who is emailed when it is reached."""
+    """One rung of the escalation ladder: its name, who is emailed when it is reached and the webhook (if any)
+    told of it."""
 
     name: str
     emails: tuple[str, ...] = ()
+    webhook_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

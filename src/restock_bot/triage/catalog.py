@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
+from restock_bot.retailers import not_utf8, printable
 from restock_bot.triage.text import fold, is_cjk, key, skeleton, spans, tokens
 
 PRODUCT_COLUMNS = ("sku", "brand", "brand_aliases", "name", "aliases")
@@ -36,20 +38,32 @@ def load_products(path: str | Path) -> list[Product]:
     """Read products.csv; a bad line raises CatalogueError naming it (a catalogue is small and must be whole)."""
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")  # bad bytes: named below
     except OSError as exc:
         raise CatalogueError(f"{path}: cannot open ({exc.strerror})") from exc
     products: list[Product] = []
     seen: set[str] = set()
     with handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in PRODUCT_COLUMNS if c not in (reader.fieldnames or [])]
+        try:
+            header = reader.fieldnames or []
+        except csv.Error as exc:
+            raise CatalogueError(f"{path}:1: the header is not CSV ({exc})") from None
+        missing = [c for c in PRODUCT_COLUMNS if c not in header]
         if missing:
             raise CatalogueError(f"{path}: missing column(s) {', '.join(missing)} in the header")
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # e.g. a field over csv's limit
+                raise CatalogueError(f"{path}:{reader.reader.line_num}: not CSV ({exc})") from None
             where = f"{path}:{reader.line_num}"
             if None in row or any(v is None for v in row.values()):
                 raise CatalogueError(f"{where}: the number of values does not match the header")
+            if (problem := not_utf8(row)) is not None:
+                raise CatalogueError(printable(f"{where}: {problem}"))
             for col in ("sku", "brand", "name"):
                 if not row[col].strip():
                     raise CatalogueError(f"{where}: {col}: empty")
@@ -155,6 +169,16 @@ class Catalogue:
             if k:
                 self._add(k, brand, frozenset(by_alias.get(k, set())))
         self.flavour_words = self._flavour_words(products)
+        # one-word names of one product each, for misspellings ("coffe", "strawbery")
+        self.spellable = {
+            k: hit
+            for k, hit in (*self.keys.items(), *self.flavour_words.items())
+            if len(k) >= 5 and k.isascii() and k.isalpha() and len(hit[1]) == 1
+        }
+        self._spellable_by_first: dict[str, list[tuple[str, tuple[str, frozenset[str]]]]] = {}
+        for k, hit in self.spellable.items():
+            self._spellable_by_first.setdefault(k[0], []).append((k, hit))
+        self._spelt: dict[str, tuple[str, frozenset[str]] | None] = {}
 
     def _flavour_words(self, products: list[Product]) -> dict[str, tuple[str, frozenset[str]]]:
         """Single Latin words that name one product of a brand ("tomato" in "Nibbo tomato")."""
@@ -207,7 +231,7 @@ class Catalogue:
                     if hit is not None and abs(len(span) - self.key_length[skel]) > max(2, len(span) // 4):
                         hit = None
                 if hit is None and span in single:
-                    hit = self._near_brand(span) or self.flavour_words.get(span)
+                    hit = self._near_word(span)
                 fuzzy = hit is not None
             if hit is not None:
                 found.append(ProductMention(span, hit[0], hit[1], start, end, fuzzy))
@@ -219,6 +243,28 @@ class Catalogue:
             if word[0] == bk[0] and len(bk) >= 4 and len(word) >= len(bk) and fuzz.ratio(word, bk) >= 80:
                 return self.brands[self.brand_keys.index(bk)], frozenset()
         return None
+
+    def _near_word(self, word: str) -> tuple[str, frozenset[str]] | None:
+        """A word of a post that is not a key: a misspelt brand, a flavour word, a misspelt product name.
+        Posts repeat their words, so each word's answer is kept (up to a bound)."""
+        if word in self._spelt:
+            return self._spelt[word]
+        found = self._near_brand(word) or self.flavour_words.get(word) or self._misspelt(word)
+        if len(self._spelt) >= 65536:
+            self._spelt.clear()
+        self._spelt[word] = found
+        return found
+
+    def _misspelt(self, word: str) -> tuple[str, frozenset[str]] | None:
+        """A product's one-word name with one letter wrong, missing or extra; only when exactly one fits."""
+        if len(word) < 5:
+            return None
+        fits = {
+            hit
+            for k, hit in self._spellable_by_first.get(word[0], ())
+            if abs(len(k) - len(word)) <= 1 and Levenshtein.distance(k, word, score_cutoff=1) <= 1
+        }
+        return next(iter(fits)) if len({hit[1] for hit in fits}) == 1 else None
 
     def distinctive(self, mention: ProductMention) -> bool:
         """The words are a product's own name ("Chatpata Masala" of "Nibbo Chatpata Masala 30g"), which says the

@@ -18,6 +18,7 @@ from restock_bot.retailers import Store, read_stores, store_label
 from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _without_size, load_products
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
+from restock_bot.triage.lexicon import compile_lexicon
 from restock_bot.triage.stores import ORDINARY_WORDS, Hit, StoreIndex
 from restock_bot.triage.text import PostText, fold, key, read_text, spans, words_at
 
@@ -36,18 +37,20 @@ _WEAK_ABSENCE = re.compile(
     + NEG_HI
     + r")$"
 )
-_PRESENCE = re.compile(
-    r"\b(?:found|got|bought|grabbed|picked up|had (?:it|them|some|plenty)|has (?:it|them|plenty)|have (?:it|them)"
-    r"|in stock|available|le aaya|le aayi|le liya|le li|mil gaya|mil gya|mila|mil gayi|hai wahan|tha wahan)\b"
-    r"|had to (?:walk|go|drive|settle|buy|get)|got (?:it|them|one) (?:from|at)"
-    r"|walk(?:ed)? (?:down |all the way |over )?to"
-    r"|settle[d]? for|le aaya|le aayi|se (?:le|liya|li)\b|bhara|bhari|bhare|pada hai|pade hain"
-    r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
-    r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた|る|いる)"
-    r"|\b(?:was there|were there|is there|are there|tha wahan)\b"
-    r"|있드라|있데이|있네예|있더만|있드만|(?<!안)(?<!안\s)들어(?:왔|와\s*있)(?!다며|다는|다고|대|다던)"
-    r"|\b(?:aa|a) (?:gaya|gya|gayi|gai|gaye|gye)\b"
-    r"|\bplenty\b(?! of)|\b(?:undi|unnayi|unnai|irukku|irundhuchu|irundhathu|ide|ache|achhe|ase|asey)\b"
+_PRESENCE = compile_lexicon(
+    [
+        r"\b(?:found|got|bought|grabbed|picked up|had (?:it|them|some|plenty)|has (?:it|them|plenty)|have (?:it|them)"
+        r"|in stock|available|le aaya|le aayi|le liya|le li|mil gaya|mil gya|mila|mil gayi|hai wahan|tha wahan)\b"
+        r"|had to (?:walk|go|drive|settle|buy|get)|got (?:it|them|one) (?:from|at)"
+        r"|walk(?:ed)? (?:down |all the way |over )?to"
+        r"|settle[d]? for|le aaya|le aayi|se (?:le|liya|li)\b|bhara|bhari|bhare|pada hai|pade hain"
+        r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
+        r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた|る|いる)"
+        r"|\b(?:was there|were there|is there|are there|tha wahan)\b"
+        r"|있드라|있데이|있네예|있더만|있드만|(?<!안)(?<!안\s)들어(?:왔|와\s*있)(?!다며|다는|다고|대|다던)"
+        r"|\b(?:aa|a) (?:gaya|gya|gayi|gai|gaye|gye)\b"
+        r"|\bplenty\b(?! of)|\b(?:undi|unnayi|unnai|irukku|irundhuchu|irundhathu|ide|ache|achhe|ase|asey)\b"
+    ]
 )
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _RETWEET = re.compile(r"(?:^|\s)rt @\w+")
@@ -75,6 +78,13 @@ class Reading:
     spans: list[tuple[str, int, int]] = field(default_factory=list)  # candidate keys cut from the text
     store_hits: list[Hit] | None = None  # found once, on first use
     absences: list[Cue] | None = None  # found once, on first use
+    _presence: list[re.Match[str]] | None = None
+
+    def presence(self) -> list[re.Match[str]]:
+        """Words saying the product is (or was) there: "found", "got it at", "있더라", "あった" (found once)."""
+        if self._presence is None:
+            self._presence = list(_PRESENCE.finditer(self.text.folded))
+        return self._presence
 
     def clause_of(self, offset: int) -> int:
         """The index of the clause holding `offset`."""
@@ -101,6 +111,7 @@ class Triage:
         self._starts = self.catalogue.starts | self.index.starts
         self._max_ngram = max(self.catalogue.MAX_NGRAM, self.index.MAX_NGRAM)
         self._max_cjk = max(self.catalogue.max_cjk, self.index.max_cjk_key)
+        self._words_of: dict[str, str] = {}  # sku -> its name and aliases as keys, for the most specific product
 
     @classmethod
     def from_files(cls, stores_csv: str | Path, products_csv: str | Path) -> Triage:
@@ -241,7 +252,7 @@ class Triage:
     def _found_later(self, reading: Reading, absences: list[Cue]) -> str | None:
         """'Sold out last week, today it was there': a later clause finds the product at the same store."""
         last = max(reading.clause_of(c.start) for c in absences)
-        for m in _PRESENCE.finditer(reading.text.folded):
+        for m in reading.presence():
             clause = reading.clause_of(m.start())
             clause_text = reading.text.folded[reading.clauses[clause] : m.start()]
             if (
@@ -315,7 +326,7 @@ class Triage:
             for m in reading.products
             if not m.fuzzy and (not m.skus or not _after_other_brand(reading.text, m))
         }
-        present = {reading.clause_of(m.start()) for m in _PRESENCE.finditer(reading.text.folded)}
+        present = {reading.clause_of(m.start()) for m in reading.presence()}
         product_present = product_clauses & present
         if not product_present or not product_clauses:
             return cues
@@ -414,8 +425,11 @@ class Triage:
         return base in key(self.catalogue.products[a].name) and a != b
 
     def _product_words(self, sku: str) -> str:
-        p = self.catalogue.products[sku]
-        return "|".join(key(a) for a in (p.name, *p.aliases))
+        words = self._words_of.get(sku)
+        if words is None:
+            p = self.catalogue.products[sku]
+            words = self._words_of[sku] = "|".join(key(a) for a in (p.name, *p.aliases))
+        return words
 
     # -- the store --------------------------------------------------------------------------------
     def _chains_named(self, reading: Reading, original: str) -> dict[int, str]:
@@ -593,7 +607,7 @@ class Triage:
     def _in_absence_clauses(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
         """In a contrast ("not at A, found it at B") keep the stores of the clauses that report the absence."""
         absent = {reading.clause_of(c.start) for c in self._absence_cues(reading)}
-        present = {reading.clause_of(m.start()) for m in _PRESENCE.finditer(reading.text.folded)} - absent
+        present = {reading.clause_of(m.start()) for m in reading.presence()} - absent
         if not absent or not present:
             return hits
         stores = [h for h in hits if h.kind in ("name", "chain")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 
 from restock_bot.triage.lexicon import compile_lexicon
 
@@ -426,10 +427,16 @@ def find_cues(folded: str, with_killers: bool = True) -> list[Cue]:
     if _JAPANESE_CHAR.search(folded):
         present.add("japanese")
     cues: list[Cue] = []
+    add = cues.append
     for kind, lang, script, pattern in _PATTERNS:
         if script in present and (with_killers or kind == "absence"):
-            cues.extend(Cue(kind, lang, m.group(), m.start(), m.end()) for m in pattern.finditer(folded))
-    return sorted(cues, key=lambda c: c.start)
+            for m in pattern.finditer(folded):
+                add(Cue(kind, lang, m.group(), m.start(), m.end()))
+    cues.sort(key=_START)
+    return cues
+
+
+_START = attrgetter("start")
 
 
 _HINGLISH_WORDS = re.compile(

@@ -8,7 +8,8 @@ also opens the portals of the distributors listed under them; a distributor's op
 
 Forms carry a form token derived from the session's secret, checked whenever the cookie is what
 authenticated the request, so another site cannot post them (the cookie is also SameSite=Lax and forms
-from another site are refused by their Sec-Fetch-Site header)."""
+from another site are refused by their Sec-Fetch-Site header). Wrong tokens are counted per client address
+(login_limit.py): past `login_max_failures` in the window, every token from that address gets a 429."""
 
 from __future__ import annotations
 
@@ -21,11 +22,11 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from restock_bot.config import Settings
-from restock_bot.web.errors import NotAllowed
-from restock_bot.web.pages import render, see_other
+from restock_bot.config import Settings, reveal
+from restock_bot.web.errors import NotAllowed, TooManyLogins
+from restock_bot.web.pages import render, secure_cookies, see_other
 from restock_bot.web.sessions import Session, end_session, find_sessions, open_session
-from restock_bot.web.state import DEMO, FORM_SECRET, SERVICE, SESSION_CLOCK, SETTINGS
+from restock_bot.web.state import DEMO, FORM_SECRET, LOGIN_FAILURES, SERVICE, SESSION_CLOCK, SETTINGS
 
 PORTAL_COOKIE = "restock_portal"  # distributors and area managers: one sign-in at a time
 MARKETING_COOKIE = "restock_marketing"
@@ -68,7 +69,7 @@ def distributor_realm(settings: Settings, distributor_id: str) -> Realm:
     )
     return Realm(
         name=f"portal of distributor {distributor_id}",
-        token=configured.portal_token if configured else None,
+        token=reveal(configured.portal_token) if configured else None,
         cookie=PORTAL_COOKIE,
         home_path=home,
         login_path=f"{home}/login",
@@ -83,7 +84,7 @@ def area_manager_realm(settings: Settings, manager_id: str) -> Realm:
     home = f"/area-managers/{quote(manager_id, safe='')}"
     return Realm(
         name=f"portal of area manager {manager_id}",
-        token=configured.portal_token if configured else None,
+        token=reveal(configured.portal_token) if configured else None,
         cookie=PORTAL_COOKIE,
         home_path=home,
         login_path=f"{home}/login",
@@ -95,7 +96,7 @@ def area_manager_realm(settings: Settings, manager_id: str) -> Realm:
 def marketing_realm(settings: Settings) -> Realm:
     return Realm(
         name="gift desk",
-        token=settings.marketing_token or None,
+        token=reveal(settings.marketing_token) or None,
         cookie=MARKETING_COOKIE,
         home_path="/gifts",
         login_path="/gifts/login",
@@ -109,12 +110,12 @@ def principal_token(settings: Settings, principal: str) -> str | None:
     kind, _, name = principal.partition(":")
     if kind == "distributor":
         distributor = settings.distributors.get(name)
-        return distributor.portal_token if distributor else None
+        return reveal(distributor.portal_token) if distributor else None
     if kind == "area_manager":
         manager = settings.area_managers.get(name)
-        return manager.portal_token if manager else None
+        return reveal(manager.portal_token) if manager else None
     if kind == "marketing":
-        return settings.marketing_token or None
+        return reveal(settings.marketing_token) or None
     return None
 
 
@@ -187,15 +188,34 @@ def _bearer(request: web.Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
+def _client(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def _check_login_rate(request: web.Request) -> None:
+    """Refuse any token (429) from an address that has offered too many wrong ones lately."""
+    retry_after = request.app[LOGIN_FAILURES].retry_after(_client(request))
+    if retry_after is not None:
+        raise TooManyLogins(retry_after)
+
+
+def _wrong_token(request: web.Request, realm: Realm, next_path: str) -> NotAllowed:
+    """Count a wrong token against the client's address; the 403 to raise."""
+    request.app[LOGIN_FAILURES].failed(_client(request))
+    return NotAllowed(403, f"token: wrong token for {realm.name}", realm.login_path, next_path)
+
+
 def allow(request: web.Request, realm: Realm) -> How:
-    """How the request proves it belongs to the realm; NotAllowed (401/403) when it does not."""
+    """How the request proves it belongs to the realm; NotAllowed (401/403, 429 after too many wrong tokens)
+    when it does not."""
     if realm.token:
         offered = [(How.HEADER, _bearer(request)), (How.QUERY, request.query.get("token"))]
         for how, token in offered:
             if token is not None:
+                _check_login_rate(request)
                 if _same(token, realm.token):
                     return how
-                raise NotAllowed(403, f"token: wrong token for {realm.name}", realm.login_path, realm.home_path)
+                raise _wrong_token(request, realm, realm.home_path)
     who = signed_in_as(request, realm)
     if who is not None and (who == realm.signs_in_as or who in realm.grants):
         return How.COOKIE
@@ -245,7 +265,7 @@ async def remember(response: web.StreamResponse, request: web.Request, realm: Re
         path="/",
         httponly=True,
         samesite="Lax",  # sent when following a link from an email; cross-site posts also need the form token
-        secure=request.app[SETTINGS].public_url.startswith("https://"),
+        secure=secure_cookies(request),
     )
 
 
@@ -274,8 +294,9 @@ async def log_in(request: web.Request, realm: Realm) -> web.StreamResponse:
     if not realm.token:
         allow(request, realm)  # 403 unless the demo leaves the realm open
         return see_other(next_path)
+    _check_login_rate(request)
     if not _same(token, realm.token):
-        raise NotAllowed(403, f"token: wrong token for {realm.name}", realm.login_path, next_path)
+        raise _wrong_token(request, realm, next_path)
     response = see_other(next_path)
     await remember(response, request, realm)
     return response

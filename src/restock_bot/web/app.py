@@ -19,11 +19,13 @@ from restock_bot.triage.catalog import CatalogueError, load_products
 from restock_bot.web import action_links, api, board, claims, gift_desk, new_dates, operations, portal
 from restock_bot.web.access import load_sessions
 from restock_bot.web.errors import answer_errors
+from restock_bot.web.login_limit import FailedLogins
 from restock_bot.web.pages import template_environment
 from restock_bot.web.sessions import forget_old_sessions
 from restock_bot.web.state import (
     DEMO,
     FORM_SECRET,
+    LOGIN_FAILURES,
     PRODUCT_NAMES,
     SERVICE,
     SESSION_CLOCK,
@@ -42,6 +44,7 @@ SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",  # a ?token= in the address never leaves the site
+    "X-Frame-Options": "DENY",  # frame-ancestors 'none' for browsers that predate CSP
 }
 
 
@@ -65,6 +68,7 @@ def create_web_app(
     app[FORM_SECRET] = secrets.token_hex(32)
     app[PRODUCT_NAMES] = _product_names(settings.products_csv)
     app[SESSION_CLOCK] = session_clock or SystemClock()
+    app[LOGIN_FAILURES] = FailedLogins(settings.login_max_failures, settings.login_window_seconds)
     app.router.add_get("/healthz", healthz)
     # new_dates first: its cannot-supply route would otherwise be taken by api's /{action} route
     for routes in (new_dates.routes, operations.routes, action_links.routes, api.routes, board.routes):

@@ -30,6 +30,14 @@ class NotAllowed(Exception):
         self.next_path = next_path
 
 
+class TooManyLogins(NotAllowed):
+    """Too many wrong tokens from one address (429); `retry_after` is the wait in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(429, f"token: too many wrong tokens from your address; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
 def status_of(exc: Exception) -> int | None:
     """The HTTP status for an error the service raises about the request; None for our own failures."""
     if isinstance(exc, NotAllowed | ClaimRefused):
@@ -81,6 +89,11 @@ async def answer_errors(request: web.Request, handler: Handler) -> web.StreamRes
             status, message = 500, "something went wrong on our side; it has been logged"
         else:
             message = str(exc) or type(exc).__name__
-        if wants_json(request):
-            return json_error(status, message, field=getattr(exc, "field", None))
-        return error_page(request, status, message, exc)
+        response = (
+            json_error(status, message, field=getattr(exc, "field", None))
+            if wants_json(request)
+            else error_page(request, status, message, exc)
+        )
+        if isinstance(exc, TooManyLogins):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response

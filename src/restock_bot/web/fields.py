@@ -26,6 +26,10 @@ def text_field(fields: Mapping[str, Any], name: str, *, required: str | None = N
         value = ""
     if not isinstance(value, str):
         raise BadInput(name, "must be text")
+    try:
+        value.encode("utf-8")  # what cannot be stored: a lone surrogate sent as "\ud800" in JSON
+    except UnicodeEncodeError as exc:
+        raise BadInput(name, f"not valid Unicode (a lone surrogate at character {exc.start})") from None
     value = value.strip()
     if required and not value:
         raise BadInput(name, required)
@@ -34,10 +38,13 @@ def text_field(fields: Mapping[str, Any], name: str, *, required: str | None = N
     return value
 
 
+MAX_NUMBER = 2**63 - 1  # the database's largest integer
+
+
 def number(raw: str, field: str, noun: str) -> int:
-    """A ticket or gift number from the URL."""
-    if not raw.isdigit():
-        raise BadInput(field, f"{raw!r} is not a {noun} number")
+    """A ticket or gift number from the URL: ASCII digits ("²".isdigit() is true too), at most MAX_NUMBER."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_NUMBER:
+        raise BadInput(field, f"{raw[:30]!r} is not a {noun} number")
     return int(raw)
 
 
@@ -48,8 +55,10 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         raise BadInput("body", f"send JSON (Content-Type: application/json), not {request.content_type}")
     try:
         body = json.loads(await request.read())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # not UTF-8, not JSON, an integer of over 4300 digits
         raise BadInput("body", f"not JSON: {exc}") from None
+    except RecursionError:
+        raise BadInput("body", "not JSON we read: nested too deeply") from None
     if not isinstance(body, dict):
         raise BadInput("body", "send a JSON object")
     return body

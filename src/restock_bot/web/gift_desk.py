@@ -216,7 +216,7 @@ async def act(request: web.Request) -> web.Response:
         return await _desk_page(request, state, error=str(exc), status=status)
     response = see_other(_desk_path(state, done=name, gift=str(gift_id)))
     if fields.get("who"):
-        remember_who(response, fields["who"])
+        remember_who(response, request, fields["who"])
     return response
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from restock_bot.config import Settings
+from restock_bot.config import Settings, reveal
 from restock_bot.storage.outbox import OUTBOXES, DeadLetter
 from restock_bot.web.access import Realm, allow
 from restock_bot.web.fields import BadInput, number
@@ -22,7 +22,7 @@ HOME = "/api/operations/dead-letters"
 def operations_realm(settings: Settings) -> Realm:
     return Realm(
         name="operations desk",
-        token=settings.operations_token or None,
+        token=reveal(settings.operations_token) or None,
         cookie="restock_operations",
         home_path=HOME,
         login_path=HOME,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
-from restock_bot.web.state import DEMO, TEMPLATES
+from restock_bot.web.state import DEMO, SETTINGS, TEMPLATES
 
 
 def duration(hours: float | None) -> str:
@@ -81,5 +81,12 @@ def typed_who(request: web.Request) -> str:
     return request.cookies.get(WHO_COOKIE, "")
 
 
-def remember_who(response: web.StreamResponse, who: str) -> None:
-    response.set_cookie(WHO_COOKIE, who.strip()[:100], path="/", httponly=True, samesite="Lax")
+def secure_cookies(request: web.Request) -> bool:
+    """Cookies are sent over HTTPS only when the site is served over HTTPS (`public_url`)."""
+    return request.app[SETTINGS].public_url.startswith("https://")
+
+
+def remember_who(response: web.StreamResponse, request: web.Request, who: str) -> None:
+    response.set_cookie(
+        WHO_COOKIE, who.strip()[:100], path="/", httponly=True, samesite="Lax", secure=secure_cookies(request)
+    )

@@ -231,7 +231,7 @@ async def _bulk_acknowledge(request: web.Request, portal: Portal) -> web.Respons
             raise
         return await _queue_page(request, portal, error=str(exc), status=status)
     response = see_other(_with_done(back, {"done": "bulk", "acknowledged": acknowledged, "skipped": skipped}))
-    remember_who(response, who)
+    remember_who(response, request, who)
     return response
 
 
@@ -426,7 +426,7 @@ async def act(request: web.Request) -> web.Response:
             return await _ticket_page(request, portal, ticket_id, error=str(exc), status=status)
         return await _queue_page(request, portal, error=str(exc), status=status)
     response = see_other(_with_done(back, {"done": action.name, "ticket": ticket.id}))
-    remember_who(response, fields["who"])
+    remember_who(response, request, fields["who"])
     return response
 
 

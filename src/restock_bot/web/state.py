@@ -10,6 +10,7 @@ from aiohttp import web
 from restock_bot.clock import Clock
 from restock_bot.config import Settings
 from restock_bot.restock import RestockService
+from restock_bot.web.login_limit import FailedLogins
 
 SERVICE = web.AppKey("service", RestockService)
 SETTINGS = web.AppKey("settings", Settings)
@@ -17,6 +18,7 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 DEMO = web.AppKey("demo", bool)  # True: a distributor without a portal token gets an open portal
 FORM_SECRET = web.AppKey("form_secret", str)  # signs form tokens where no access token exists (demo)
 PRODUCT_NAMES: web.AppKey[Mapping[str, str]] = web.AppKey("product_names")  # sku -> product name
+LOGIN_FAILURES = web.AppKey("login_failures", FailedLogins)  # wrong tokens by client address: 429 past the limit
 # wall time for sign-in sessions (the service's clock may run fast, as in the demo)
 SESSION_CLOCK: web.AppKey[Clock] = web.AppKey("session_clock")
 

@@ -15,12 +15,13 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_CLOSED = "('restocked', 'not_a_stockout')"
+_CLOSED = ("restocked", "not_a_stockout")
 
 
 def upgrade() -> None:
     # A closed ticket has nothing due; clear timers left over so the partial index holds only live ones.
-    op.execute(f"UPDATE tickets SET sla_due_at = NULL WHERE state IN {_CLOSED}")
+    tickets = sa.table("tickets", sa.column("sla_due_at"), sa.column("state"))
+    op.execute(tickets.update().where(tickets.c.state.in_(_CLOSED)).values(sla_due_at=None))
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_sla_due_at"))
         batch_op.create_index(

@@ -87,10 +87,16 @@ async def test_metrics_count_posts_triage_tickets_and_outboxes(db_url: str) -> N
             return (await bot.service.board_counts()).open == 1
 
         await eventually(ticketed)
-        status, text = await get(f"{bot.url}/metrics")
+        scraped: list[str] = []
 
-    assert status == 200
-    found = samples(text)
+        async def counted() -> bool:  # the database counts are read at most every STATS_SECONDS per scrape
+            status, text = await get(f"{bot.url}/metrics")
+            scraped.append(text)
+            return status == 200 and samples(text).get(("restock_bot_tickets", (("state", "open"),))) == 1
+
+        await eventually(counted)
+
+    found = samples(scraped[-1])
     assert found[("restock_bot_posts_received_total", (("channel", "webhook"), ("outcome", "new")))] == 1
     assert found[("restock_bot_posts_received_total", (("channel", "webhook"), ("outcome", "duplicate")))] == 1
     assert found[("restock_bot_posts_triaged_total", (("action", "ticket"), ("channel", "webhook")))] == 1

@@ -760,14 +760,15 @@ class _Pool:
     def placed(self, hits: list[Hit]) -> dict[int, set[str]]:
         """Stores of the pool that the place words name, with the words: walks whichever side is shorter."""
         out: dict[int, set[str]] = {}
-        if self.stores is not None and len(self.stores) > 64 and len(self.stores) < sum(len(h.ids) for h in hits):
+        n_ids = sum(len(h.ids) for h in hits)
+        if self.stores is not None and len(self.stores) * len(hits) >= 2000 and len(self.stores) < n_ids:
             pool = np.fromiter(self.stores, dtype=np.int64, count=len(self.stores))
-            for h in hits:  # a large pool against long posting lists: one numpy membership test per word
+            for h in hits:  # thousands of bisects: one numpy membership test per word costs less
                 ids = np.frombuffer(h.ids, dtype=np.int32) if isinstance(h.ids, array) else np.asarray(h.ids)
                 for i in pool[np.isin(pool, ids)].tolist():
                     out.setdefault(i, set()).add(h.key)
             return out
-        if self.stores is not None and len(self.stores) * len(hits) < sum(len(h.ids) for h in hits):
+        if self.stores is not None and len(self.stores) * len(hits) < n_ids:
             for i in self.stores:
                 for h in hits:
                     j = bisect.bisect_left(h.ids, i)

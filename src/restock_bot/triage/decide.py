@@ -173,8 +173,8 @@ class Triage:
         if parent is not None and parent_reading is not None and same_author:
             store_texts.append((parent_reading, parent))
         # "the Lahurabir one too" under someone else's report: the same chain, at the place the reply names
-        chains_above = self._chains_named(parent_reading, parent.text) if parent and parent_reading else {}
-        store_id, candidates, store_why = self._store(store_texts, {} if same_author else chains_above)
+        above = (parent_reading, parent.text) if parent and parent_reading and not same_author else None
+        store_id, candidates, store_why = self._store(store_texts, above)
         reasons.extend(store_why)
         action = Action.TICKET if store_id else Action.CLARIFY
         resolves = parent.id if parent is not None and same_author else None
@@ -443,8 +443,10 @@ class Triage:
         return chains
 
     def _store(
-        self, texts: list[tuple[Reading, Post]], chains_above: dict[int, str] | None = None
+        self, texts: list[tuple[Reading, Post]], above: tuple[Reading, str] | None = None
     ) -> tuple[str | None, list[Candidate], list[str]]:
+        """The store of a report read from `texts`; `above` is another poster's report this one replies to
+        (its chain serves a reply that names only a place)."""
         index = self.index
         reasons: list[str] = []
         name_hits: list[Hit] = []
@@ -488,7 +490,7 @@ class Triage:
         elif chains:
             pool = _Pool(index, chains=set(chains))
             reasons.append(f"chain {', '.join(index.chains[c].name for c in chains)}: {pool.size()} branches")
-        elif chains_above and places:
+        elif places and above is not None and (chains_above := self._chains_named(*above)):
             pool = _Pool(index, chains=set(chains_above))
             names = ", ".join(index.chains[c].name for c in chains_above)
             reasons.append(f"a reply naming a place: the chain of the post it answers, {names}")
@@ -502,9 +504,8 @@ class Triage:
         # Localities, branch names, landmarks named in the text.
         in_text = pool.placed(places)
         if in_text:
-            best = max(len("".join(ks)) for ks in in_text.values())
-            pool = pool.narrowed({i for i, ks in in_text.items() if len("".join(ks)) == best})
-            reasons.append("place(s) " + ", ".join(sorted({k for ks in in_text.values() for k in ks})))
+            pool = pool.narrowed(_most_named(in_text))
+            reasons.append("place(s) " + ", ".join(_place_words(in_text)))
         elif not name_hits and self._names_unlisted_branch(places, pool):
             reasons.append("the place named has no branch of this chain: not in the list")
             return None, candidates(), reasons
@@ -521,14 +522,10 @@ class Triage:
                 reasons.append("no branch in the city named")
                 return None, candidates(), reasons
         if pool.size() > 1 and tag_places:
-            place_tag_places = pool.placed(tag_places)
-            tagged = {i: len("".join(ks)) for i, ks in place_tag_places.items()}
+            tagged = pool.placed(tag_places)
             if tagged:
-                best = max(tagged.values())
-                pool = pool.narrowed({i for i, n in tagged.items() if n == best})
-                reasons.append(
-                    "place tag narrows to " + ", ".join(sorted({k for i in tagged for k in place_tag_places[i]}))
-                )
+                pool = pool.narrowed(_most_named(tagged))
+                reasons.append("place tag narrows to " + ", ".join(_place_words(tagged)))
 
         # A geo point near exactly one of what is left.
         if pool.size() > 1 and geo is not None:
@@ -638,7 +635,7 @@ class Triage:
             for i in h.ids
         )
 
-    def _nearest(self, cands: list[int], lat: float, lon: float) -> tuple[int | None, str]:
+    def _nearest(self, cands: np.ndarray, lat: float, lon: float) -> tuple[int | None, str]:
         dists = self.index.nearest_two(cands, lat, lon)
         if not dists:
             return None, "geo point, but no coordinates for these stores"
@@ -753,41 +750,50 @@ class _Pool:
         self.index = index
         self.stores = stores
         self.chains = chains or set()
+        self._array: np.ndarray | None = None
 
     def has(self, i: int) -> bool:
         return i in self.stores if self.stores is not None else self.index.chain_of[i] in self.chains
 
-    def placed(self, hits: list[Hit]) -> dict[int, set[str]]:
-        """Stores of the pool that the place words name, with the words: walks whichever side is shorter."""
-        out: dict[int, set[str]] = {}
-        n_ids = sum(len(h.ids) for h in hits)
-        if self.stores is not None and len(self.stores) * len(hits) >= 2000 and len(self.stores) < n_ids:
-            pool = np.fromiter(self.stores, dtype=np.int64, count=len(self.stores))
-            for h in hits:  # thousands of bisects: one numpy membership test per word costs less
-                ids = np.frombuffer(h.ids, dtype=np.int32) if isinstance(h.ids, array) else np.asarray(h.ids)
-                for i in pool[np.isin(pool, ids)].tolist():
-                    out.setdefault(i, set()).add(h.key)
-            return out
-        if self.stores is not None and len(self.stores) * len(hits) < n_ids:
-            for i in self.stores:
-                for h in hits:
-                    j = bisect.bisect_left(h.ids, i)
-                    if j < len(h.ids) and h.ids[j] == i:
-                        out.setdefault(i, set()).add(h.key)
-            return out
-        for h in hits:
-            for i in self._members(h.ids):
-                out.setdefault(i, set()).add(h.key)
+    def placed(self, hits: list[Hit]) -> dict[int, tuple[str, ...]]:
+        """Stores of the pool that the place words name, with the words. Each word's posting list is met
+        with the pool from whichever side is shorter: set lookups or bisects while either side is short, one
+        vectorised bisect (numpy `searchsorted`) of the shorter sorted side into the longer one otherwise."""
+        out: dict[int, tuple[str, ...]] = {}
+        stores = self.stores
+        for k, ids in {h.key: h.ids for h in hits}.items():
+            if stores is None:
+                found: Iterable[int] = self._members(ids)
+            elif len(ids) <= _SHORT:
+                found = [i for i in ids if i in stores]
+            elif len(stores) <= _SHORT:
+                found = [i for i in stores if _contains(ids, i)]
+            else:
+                found = _intersect(self._sorted(), _as_array(ids)).tolist()
+            if not out:
+                out = dict.fromkeys(found, (k,))
+                continue
+            for i in found:
+                out[i] = (*out[i], k) if i in out else (k,)
         return out
+
+    def _sorted(self) -> np.ndarray:
+        """The explicit pool as a sorted int32 array (made once per pool)."""
+        if self._array is None:
+            assert self.stores is not None
+            self._array = np.sort(np.fromiter(self.stores, dtype=np.int32, count=len(self.stores)))
+        return self._array
 
     def _members(self, ids: Sequence[int]) -> Iterable[int]:
         """The ids that are in the pool; a long posting list (a busy locality) is filtered in one numpy pass."""
         chains_of = self.index.chain_of
-        if len(ids) <= 64 or self.stores is not None or not isinstance(ids, array) or not isinstance(chains_of, array):
+        if len(ids) <= _SHORT or self.stores is not None or not isinstance(chains_of, array):
             return (i for i in ids if self.has(i))
-        found = np.frombuffer(ids, dtype=np.int32)
-        chain_of = np.frombuffer(chains_of, dtype=np.int32)
-        return found[np.isin(chain_of[found], list(self.chains))].tolist()
+        found = _as_array(ids)
+        chain_of = np.frombuffer(chains_of, dtype=np.int32)[found]
+        if len(self.chains) == 1:
+            return found[chain_of == next(iter(self.chains))].tolist()
+        return found[np.isin(chain_of, list(self.chains))].tolist()
 
     def size(self) -> int:
         if self.stores is not None:
@@ -804,12 +810,13 @@ class _Pool:
             return {i for i in self.stores if self.index.city_of[i] in city_ids}
         return set().union(*(self.index.branches_in_city(c, city) for c in self.chains for city in city_ids))
 
-    def near(self, lat: float, lon: float) -> list[int]:
+    def near(self, lat: float, lon: float) -> np.ndarray:
         """Stores of the pool near a point (all of a small pool; the chains' nearby grid cells otherwise)."""
         if self.stores is not None and (len(self.stores) <= 64 or not self.chains):
-            return list(self.stores)
-        near = [i for c in self.chains for i in self.index.branches_near(c, lat, lon)]
-        return near if self.stores is None else [i for i in near if i in self.stores]
+            return np.fromiter(self.stores, dtype=np.int32, count=len(self.stores))
+        cells = [self.index.branches_near(c, lat, lon) for c in self.chains]
+        near = np.concatenate(cells) if len(cells) > 1 else cells[0]
+        return near if self.stores is None else near[_in_sorted(near, self._sorted())]
 
     def narrowed(self, stores: set[int]) -> _Pool:
         """The pool cut down to `stores`, remembering the chains it came from (for the geo grid)."""
@@ -818,8 +825,53 @@ class _Pool:
     def sample(self, geo: GeoPoint | None) -> list[int]:
         if self.stores is not None:
             if geo is not None and len(self.stores) > self.SAMPLE:
-                return self.near(geo.lat, geo.lon)[: self.SAMPLE] or sorted(self.stores)[: self.SAMPLE]
+                near: list[int] = self.near(geo.lat, geo.lon)[: self.SAMPLE].tolist()
+                return near or sorted(self.stores)[: self.SAMPLE]
             return heapq.nsmallest(self.SAMPLE, self.stores)
         if geo is not None:
-            return self.near(geo.lat, geo.lon)[: self.SAMPLE]
+            found: list[int] = self.near(geo.lat, geo.lon)[: self.SAMPLE].tolist()
+            return found
         return [i for c in sorted(self.chains) for i in self.index.branches_of(c)[: self.SAMPLE]]
+
+
+def _most_named(placed: dict[int, tuple[str, ...]]) -> set[int]:
+    """The stores whose place words, together, are the longest: "Koramangala 5th Block" over "Koramangala"."""
+    length = {ks: sum(map(len, ks)) for ks in set(placed.values())}
+    best = max(length.values())
+    return {i for i, ks in placed.items() if length[ks] == best}
+
+
+def _place_words(placed: dict[int, tuple[str, ...]]) -> list[str]:
+    return sorted({k for ks in set(placed.values()) for k in ks})
+
+
+# Below this many ids on either side, Python set lookups and bisects beat a numpy call's fixed cost.
+_SHORT = 48
+
+
+def _contains(ids: Sequence[int], i: int) -> bool:
+    """`i` is in the sorted posting list `ids`."""
+    j = bisect.bisect_left(ids, i)
+    return j < len(ids) and ids[j] == i
+
+
+def _as_array(ids: Sequence[int]) -> np.ndarray:
+    """A posting list as an int32 array, without a copy when it is one already."""
+    return np.frombuffer(ids, dtype=np.int32) if isinstance(ids, array) else np.asarray(ids, dtype=np.int32)
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The common values of two sorted arrays of distinct ids: the shorter is bisected into the longer."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    found: np.ndarray = short[_in_sorted(short, long)]
+    return found
+
+
+def _in_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Which of `values` are in the sorted array `ordered` (a vectorised bisect), as a boolean mask."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(ordered, values)
+    at[at == len(ordered)] = 0
+    found: np.ndarray = ordered[at] == values
+    return found

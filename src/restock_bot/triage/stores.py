@@ -329,10 +329,11 @@ class StoreIndex:
         self.max_cjk_key = 2
         self.locality_keys: set[str] = set()
         self.loose: dict[str, set[int]] = defaultdict(set)  # short chain names as Hindi spells them
+        self._loose_reach = 0  # spans longer than this cannot loosen into a key of `loose`
         self.vocab: set[str] = set()  # Latin words that keys are made of (n-grams grow only over these)
         self.starts: set[str] = set()  # first two characters of CJK keys
         self._chain_city: dict[int, dict[int, list[int]]] = {}  # built on first use
-        self._chain_grid: dict[int, dict[tuple[int, int], list[int]]] = {}
+        self._chain_grid: dict[int, dict[tuple[int, int], np.ndarray]] = {}
 
     # -- building ---------------------------------------------------------------------------------
     @classmethod
@@ -347,6 +348,8 @@ class StoreIndex:
         index.keys = _freeze(index.keys)
         index.skeletons = _freeze(index.skeletons)
         index.chain_of = array("i", index.chain_of)
+        # `_loose` at most halves a word (doubled vowels) and drops a final e
+        index._loose_reach = 2 * max(map(len, index.loose), default=0) + 2
         index.city_of = array("i", index.city_of)
         for variants in (_branch_stems, _cjk_halves, _place_variants, _address_places, fold, key, skeleton):
             variants.cache_clear()  # building fills them; posts refill only what they use
@@ -520,7 +523,12 @@ class StoreIndex:
             if found:
                 for kind, ids in found:
                     hits.append(Hit(span, kind, _ids(ids), start, end))
-            elif romanised and span.isascii() and (loose := self.loose.get(_loose(span))):
+            elif (
+                romanised
+                and len(span) <= self._loose_reach
+                and span.isascii()
+                and (loose := self.loose.get(_loose(span)))
+            ):
                 hits.append(Hit(span, "chain", tuple(sorted(loose)), start, end, fuzzy=True))
             elif romanised and len(span) >= 4 and span.isascii():
                 skel = self.skeletons.get(skeleton(span))
@@ -551,24 +559,29 @@ class StoreIndex:
             self._chain_city[chain] = found
         return found
 
-    def branches_near(self, chain: int, lat: float, lon: float) -> list[int]:
-        """A chain's branches in the grid cells around a point (cells of GRID degrees, about 11 km)."""
+    def branches_near(self, chain: int, lat: float, lon: float) -> np.ndarray:
+        """A chain's branches in the grid cells around a point (cells of GRID degrees, about 11 km), as one
+        int32 array, cell by cell; a chain's grid is made on first use."""
         grid = self._chain_grid.get(chain)
         if grid is None:
-            grid = {}
+            cells: dict[tuple[int, int], list[int]] = {}
             for i in self.chains[chain].branches:
                 point = self.stores.coordinates(i)
                 if point is not None:
-                    grid.setdefault((int(point[0] // GRID), int(point[1] // GRID)), []).append(i)
-            self._chain_grid[chain] = grid
+                    cells.setdefault((int(point[0] // GRID), int(point[1] // GRID)), []).append(i)
+            grid = self._chain_grid[chain] = {cell: np.array(ids, dtype=np.int32) for cell, ids in cells.items()}
         row, col = int(lat // GRID), int(lon // GRID)
-        return [i for dr in (-1, 0, 1) for dc in (-1, 0, 1) for i in grid.get((row + dr, col + dc), [])]
+        found = [a for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (a := grid.get((row + dr, col + dc))) is not None]
+        return np.concatenate(found) if found else np.empty(0, dtype=np.int32)
 
-    def nearest_two(self, stores: list[int], lat: float, lon: float) -> list[tuple[float, int]]:
+    def nearest_two(self, stores: Sequence[int] | np.ndarray, lat: float, lon: float) -> list[tuple[float, int]]:
         """The two stores nearest a point, with their distances in km (numpy over the store columns)."""
-        if not stores:
+        if not len(stores):
             return []
-        ids = np.fromiter(stores, dtype=np.int64, count=len(stores))
+        if isinstance(stores, np.ndarray):
+            ids = stores.astype(np.int64)
+        else:
+            ids = np.fromiter(stores, dtype=np.int64, count=len(stores))
         km = self._km(ids, lat, lon)
         known = ~np.isnan(km)
         if not known.any():

@@ -155,8 +155,8 @@ class Catalogue:
             for alias in (p.brand, *p.brand_aliases):
                 if alias.startswith("#"):
                     self.hashtags.add(key(alias))
-                if alias.startswith("@") or ("_" in alias and " " not in alias):
-                    self.handles.add(alias.casefold().lstrip("@"))
+                if alias.startswith("@") or (alias.isascii() and " " not in alias and not alias.startswith("#")):
+                    self.handles.add(alias.casefold().lstrip("@"))  # "@nibbo_in", "NibboSnacks": a handle
                 brand_of_key.setdefault(key(alias), p.brand)
             names = {p.name, _without_size(p.name), *p.aliases}
             for text in (*names, p.brand, *p.brand_aliases):
@@ -169,6 +169,10 @@ class Catalogue:
             if k:
                 self._add(k, brand, frozenset(by_alias.get(k, set())))
         self.flavour_words = self._flavour_words(products)
+        self.cjk_flavours = self._cjk_flavours(products)
+        for k in self.cjk_flavours:
+            self.max_cjk = max(self.max_cjk, len(k))
+            self.starts.add(k[:2])
         # one-word names of one product each, for misspellings ("coffe", "strawbery")
         self.spellable = {
             k: hit
@@ -200,6 +204,25 @@ class Catalogue:
             if len(skus) == 1 and sum(1 for (w2, _b) in owners if w2 == w) == 1:
                 words[w] = (brand, frozenset(skus))
         return words
+
+    def _cjk_flavours(self, products: list[Product]) -> dict[str, tuple[str, frozenset[str]]]:
+        """The flavour part of Korean and Japanese aliases that join a brand name and a flavour ("ポポモ抹茶",
+        "말차포포" -> "抹茶", "말차"): "ポポモの抹茶" names the product too. Kept when it names one product."""
+        cjk_brands = {k for p in products for a in (p.brand, *p.brand_aliases) if is_cjk((k := key(a))[:1])}
+        brand_keys = sorted(cjk_brands, key=len, reverse=True)  # the longest brand name first: "ポポモ" over "ポポ"
+        owners: dict[tuple[str, str], set[str]] = {}
+        for p in products:
+            for alias in p.aliases:
+                k = key(alias)
+                b = next((b for b in brand_keys if k.startswith(b) or k.endswith(b)), "")
+                rest = "" if not b else k[len(b) :] if k.startswith(b) else k[: -len(b)]
+                if len(rest) >= 2 and is_cjk(rest[:1]) and is_cjk(rest[-1:]) and rest not in cjk_brands:
+                    owners.setdefault((rest, p.brand), set()).add(p.sku)
+        return {
+            w: (brand, frozenset(skus))
+            for (w, brand), skus in owners.items()
+            if len(skus) == 1 and w not in self.keys and sum(1 for (w2, _b) in owners if w2 == w) == 1
+        }
 
     def _add(self, k: str, brand: str, skus: frozenset[str]) -> None:
         self.keys[k] = (brand, skus)
@@ -233,6 +256,8 @@ class Catalogue:
                 if hit is None and span in single:
                     hit = self._near_word(span)
                 fuzzy = hit is not None
+            elif hit is None and (flavour := self.cjk_flavours.get(span)) is not None:
+                hit, fuzzy = flavour, True
             if hit is not None:
                 found.append(ProductMention(span, hit[0], hit[1], start, end, fuzzy))
         return found
@@ -268,7 +293,11 @@ class Catalogue:
 
     def distinctive(self, mention: ProductMention) -> bool:
         """The words are a product's own name ("Chatpata Masala" of "Nibbo Chatpata Masala 30g"), which says the
-        brand as surely as the brand name does."""
+        brand as surely as the brand name does; so does a Korean or Japanese product alias of four or more
+        letters ("ゼロレモン"), as two or more Latin words do (one flavour word, "抹茶", does not)."""
+        alias = mention.alias
+        if mention.skus and not mention.fuzzy and len(alias) >= 4 and is_cjk(alias[:1]) and is_cjk(alias[-1:]):
+            return True
         for sku in mention.skus:
             p = self.products[sku]
             name = _without_size(p.name)

@@ -28,6 +28,7 @@ _CLAUSE_BREAK = re.compile(
     r"|\b(?:after|before|because|kyunki|coz|cause)\b|(?:고|서|니까|더니)(?=\s)"
     r"|말고|지만|는데|인데|けど|けれど|のに|ので|から(?=[、,\s])|たら"
     r"|ばってん|けんど|やけど|근데|(?:드만|더만|드니|더니만)(?=\s)|\b(?:kintu|aana|kani|kaani)\b"
+    r"|[\u2600-\u27bf\U0001F300-\U0001FAFF]+"  # an emoji closes what it follows: "mil gaya ✅ Trikuta wale me nahi"
 )
 _WEAK_ABSENCE = re.compile(
     r"^(?:empty|bare|khaa?li|none|gone|missing|no more|not (?:at|in|on).*|없.*|ない|無い|なかった|"
@@ -50,8 +51,13 @@ _PRESENCE = compile_lexicon(
         r"|있드라|있데이|있네예|있더만|있드만|(?<!안)(?<!안\s)들어(?:왔|와\s*있)(?!다며|다는|다고|대|다던)"
         r"|\b(?:aa|a) (?:gaya|gya|gayi|gai|gaye|gye)\b"
         r"|\bplenty\b(?! of)|\b(?:undi|unnayi|unnai|irukku|irundhuchu|irundhathu|ide|ache|achhe|ase|asey)\b"
+        # "there is" and "bought" in other Indian languages; "saw it", "come across it" in Korean and Japanese
+        r"|\b(?:undu|unde|undallo|iruku|vaangi|vaanginen|vangi|vanginen|vaangichu|vangichu|konde|konna|konnanu"
+        r"|kharida|kharidi|kharide|lidhu|lidha|ghetla|ghetli)\b"
+        r"|(?<![아어가해])봤(?:어요|어|다|음|네|습니다)|見かけ(?:る|た|ます|ました)"
     ]
 )
+_NOT_THIS = re.compile(r"\s*(?:じゃ|では)(?:なく|ない)|\s*(?:이|가)?\s*(?:아니고|아니라|말고)")
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _RETWEET = re.compile(r"(?:^|\s)rt @\w+")
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
@@ -143,10 +149,15 @@ class Triage:
         )
 
     def _about_brand(self, reading: Reading) -> bool:
-        """The post names the brand (name, alias, handle or campaign hashtag), not only a flavour word."""
-        if any(not m.skus or self._alias_has_brand(m) for m in reading.products):
+        """The post names the brand (name, alias, handle or campaign hashtag), not only a flavour word, and not
+        to say it is not about it ("ポポモじゃなくて", "포포모 말고")."""
+        named = [m for m in reading.products if not _NOT_THIS.match(reading.text.folded, m.end)]
+        if any(not m.skus or self._alias_has_brand(m) for m in named):
             return True
-        if any(self.catalogue.distinctive(m) and not _after_other_brand(reading.text, m) for m in reading.products):
+        if any(
+            self.catalogue.distinctive(m) and not _after_other_brand(reading.text, m) and not _glued(reading.text, m)
+            for m in named
+        ):
             return True
         return bool(set(reading.text.mentions) & self.catalogue.handles) or bool(
             {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags
@@ -696,6 +707,29 @@ def _after_other_brand(text: PostText, mention: ProductMention) -> bool:
     word = before[-1]
     original = _word_pattern(word).search(text.original)
     return bool(original and original.group(1)[:1].isupper() and len(word) > 2 and word not in ("the", "no", "my"))
+
+
+_HANGUL_LETTER = re.compile(r"[\uac00-\ud7a3]")
+_KANA_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_KATAKANA = re.compile(r"[\u30a0-\u30ff]")
+_HANGUL_PARTICLE = frozenset("은는이가을를도에의만과와랑로으")
+_KANA_PARTICLE = frozenset("のにではがもをとへやか")
+
+
+def _glued(text: PostText, mention: ProductMention) -> bool:
+    """A Korean or Japanese alias written as part of a longer word: another product's name ("허니버터" of
+    "허니버터칩", "オレンジ" of "なっちゃんオレンジ"), not this one. Korean spaces its words and glues only
+    particles; Japanese glues a name to what follows but not to a word before it (a particle or a mark is there)."""
+    alias, folded = mention.alias, text.folded
+    before = folded[mention.start - 1] if mention.start > 0 else " "
+    after = folded[mention.end] if mention.end < len(folded) else " "
+    if _HANGUL_LETTER.match(alias):
+        return bool(_HANGUL_LETTER.match(before)) or (
+            bool(_HANGUL_LETTER.match(after)) and after not in _HANGUL_PARTICLE
+        )
+    if _KANA_KANJI.match(alias):
+        return (bool(_KANA_KANJI.match(before)) and before not in _KANA_PARTICLE) or bool(_KATAKANA.match(after))
+    return False
 
 
 @lru_cache(maxsize=4096)

@@ -60,6 +60,25 @@ _ABSENCE = {
         r"\bgap where\b",
         r"\bhunt\b.{0,30}\b(?:treasure|impossible)\b",
         r"\b(?:not |un)a?v[a-z]{0,3}l[a-z]{0,3}b(?:le|l)\b",  # "not avilable", "unavailble", "not avlbl"
+        r"\b(?:has|have|had) neither\b|\bneither\b.{0,40}\bnor\b",
+        # "A had it, B didn't.": the negation alone closes its clause
+        r"\b(?:didn'?t|did not|doesn'?t|does not|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t)(?= *(?:[.!?;]|$))",
+    ],
+    # Other Indian languages typed in Latin letters: Tamil, Telugu, Kannada, Malayalam, Marathi, Gujarati, Punjabi
+    "in-Latn": [
+        r"\b(?:kedaikala|kidaikala|kidaikkala|kedaikkala|kidaikalai|kidaikkalai|kedaikkalai|kidaikkavillai|kaanom"
+        r"|kanom|kaanala|kanala)\b",
+        r"\b(?:levu|ledhu|raledu|raledhu|raaledu|raaledhu|dorakaledu|dorakaledhu|dorakatledu|dorakatledhu"
+        r"|dorkaledu|kanipinchaledu|ayipoyindi|aipoyindi)\b",
+        r"\b(?:sigtilla|sigthilla|sigalilla|siglilla|sikkilla|siktilla|sikthilla|khaali aagide|mugididhe|mugidide)\b",
+        r"\b(?:kittiyilla|kittunnilla|kittanilla|kittilla|theernnu|theernu|theernnupoyi|theernupoyi)\b",
+        r"\b(?:milala|milali|milale|milat) (?:nahi|nahin|nai)\b|\b(?:nahi|nai) (?:milala|milali|milale)\b"
+        r"|\b(?:sampla|sampli|sampale|sampala|sampali|sampun gela|sampun geli|sampun gele)\b|\bnahiye\b",
+        r"\b(?:nathi|nathu|nathe) (?:malyu|malto|malti|malya|hatu|hati|hata)\b|\b(?:malyu|malto) (?:nahi|nathi)\b"
+        r"|\b(?:khatam|khalas|puru) (?:thai|thay) (?:gayu|gayo|gai|gaya)\b",
+        r"\bmukk?(?: (?:gaya|gayi|gaye|gya|gye|gai|chukka|chuki|chuke))\b|\b(?:nahi|nai|ni) (?:milya|mileya|milea|labha"
+        r"|labhya|labheya)\b|\blabh(?:da|di) (?:nahi|nai|ni)\b",
+        r"\bpua nai\b",
     ],
     "hi": [
         NEG_HI + r" (?:mil|mila|mili|mile|milta|milti|milte)\b",
@@ -172,6 +191,12 @@ _ABSENCE = {
         r"(?<=[いっ])と(?:ら)?へん",
         # Chugoku / Kyushu: 置いとらん, 売っとらん, 入らんごとなった; the adjective なか (= ない)
         r"(?<=[いっ])とらん",
+        # Tohoku / Kanto rough speech: 売ってねえ, 置いてねぇ, 売ってねがった; Kyushu (Kagoshima): 売っちょらん;
+        # the short negative of western Japan: 置かん, 売らん
+        r"(?<=[てで])(?:ねえ|ねぇ|ねー|ねがった|ねかった|ねぇがった|ねがっ)",
+        r"(?<=[っい])ちょらん",
+        r"(?:置か|売ら|入ら|扱わ|見つから)ん(?![とでな])",
+        r"(?<=[\u30a0-\u30ff\u4e00-\u9fff])なし(?![でにの])",
         r"(?<=ら)んごと(?:なっ|なる)",
         r"(?:(?<=[がはも、\u30a0-\u30ff\u4e00-\u9fff])|(?<=全然)|(?<=もう)|(?<=ぜんぜん))なか"
         r"(?=ばい|ばってん|よ|ね|げな|と[?？]|やん|[!！。…、〜~\s]|$)",
@@ -198,7 +223,11 @@ _KILLERS = {
         r"로켓",
         r"쓱배송",
         r"택배",
-        r"11번가",
+        r"11\s*번가",
+        r"ssg\s*닷컴|쓱\s*닷컴|요기요|지마켓|g\s*마켓|옥션|위메프|티몬|네이버\s*쇼핑|오아시스\s*마켓",
+        r"(?:배달|앱|쿠팡|요기요)?\s*(?:시켰|시킴|시켜서|시키려)",
+        r"yahoo!?\s*ショッピング|ヤフショ|ロハコ|lohaco|メルカリ|ネットスーパー",
+        r"\b(?:yahoo|lohaco|mercari|wolt|qoo10|gmarket|yogiyo|11st)\b",
         r"공식\s*몰",
         r"자사\s*몰",
         r"온라인\s*몰",
@@ -232,6 +261,12 @@ _KILLERS = {
         r"해결",
         r"(?:이었던|였던)\s*거",
         r"\b(?:aaj|aj|ab) (?:aa|a) (?:gaya|gya|gayi|gai)\b",
+        r"\b(?:ab|abhi|now|ippo|ippodhu|ivattu|ivaga|ippol|haman|aaje|aaj) (?:sab |all |everything )?"
+        r"(?:theek|thik|fine|ok|okay|sorted|normal)\b",
+        r"\b(?:bantu|bandide|bandhide|vandhuduchu|vanthuduchu|vandhachu|vanthachu|vandhiruchu|vachindi|vachesindi"
+        r"|vachhindi|aavi (?:gayu|gayo|gai)|avi (?:gayu|gayo|gai)|eshe geche|ese geche|esheche)\b",
+        r"(?:最近|今)は?(?:普通に|よく)?(?:見かけ|並んで|売って|置いて)",
+        r"(?:요즘|이제|지금)(?:은|는)?\s*(?:괜찮|잘\s*(?:있|팔|보여)|많이\s*(?:있|보여)|흔하)",
         r"今は(?:普通に)?(?:並んで|売って|置いて|ある)",
         r"이제\s*(?:있|들어|풀|채워)",
         r"(?:품절|없)이던",
@@ -313,6 +348,18 @@ _KILLERS = {
         r"(?:見た|聞いた|行った|切らしてる(?:の)?(?:を)?見た)こと(?:が)?(?:ない|無い)",
         r"(?:切らし|売り切れ)(?:てる|た)(?:の|こと)(?:を)?見たこと",
         r"(?:売り切れる|なくなる)(?:前|かも)",
+        r"\b(?:khatam|khatm|khali|khaali|out of stock|stock out|gayab) (?:hi |bhi |to )?"
+        + NEG_HI
+        + r" (?:hota|hoti|hote|hua|hui|hue|hoga|hogi|hone)\b",
+        r"\bbefore (?:it|they|them|the stock|stock|\w+) (?:runs?|sells?|goes|go|gets?) out\b",
+        r"\b(?:not|isn'?t|wasn'?t|aren'?t|weren'?t|never been) (?:sold out|out of stock)\b",
+        r"\bsold out\W+not for long\b",
+        r"(?:품절|매진|없을|떨어질|동날)\S*\s*(?:리가|리는|일\s*리가)\s*없",
+        r"(?:품절|매진)(?:은|이|는)?\s*(?:아니|아냐|아닌)",
+        r"(?:품절|매진)(?:된|됐던|났던|난)\s*적(?:이|은)?\s*있",
+        r"(?:売り切れ|品切れ|在庫切れ|在庫なし|ない)?[?？!！]?\s*そんな(?:わけ|訳|はず)(?:が|は)?(?:ない|無い|ねえ|ねー|あらへん)",
+        r"(?:売り切れ|品切れ|在庫切れ)(?:な|の)?(?:わけ|はず)(?:が|は)?(?:ない|無い)",
+        r"(?:売り切れ|品切れ|在庫切れ)(?:じゃ|では)(?:ない|なかった|ありません)(?!か|の[?？])",
     ],
     # a question about price, launch or where to buy (a complaint question still has an absence cue)
     "question": [

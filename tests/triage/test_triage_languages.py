@@ -70,3 +70,14 @@ def test_regional_dialects_are_read_right(triage: Triage) -> None:
     assert total >= 25
     assert len(misses) <= 1, "\n".join(misses)
     assert not wrong_tickets, wrong_tickets
+
+
+def test_other_indian_languages_and_regional_japanese_korean_are_read_right(triage: Triage) -> None:
+    """Tamil, Telugu, Kannada, Marathi typed in Latin letters; Tohoku and Kyushu Japanese; 'no way' and 'fixed
+    since' in Korean and Japanese; marketplaces; 'B didn't.'; 'neither ... nor': reports and their look-alikes."""
+    rows = labelled("regional.jsonl")
+    assert len({r["kind"] for r in rows}) >= 15
+    misses, total, wrong_tickets = answer_file(triage, "regional.jsonl")
+    assert total >= 25
+    assert len(misses) <= 1, "\n".join(misses)
+    assert not wrong_tickets, wrong_tickets

@@ -112,3 +112,31 @@ def test_explain_carries_reasons_and_candidates(triage: Triage) -> None:
     out = triage.decide(make_post("Nibbo nahi mila DMart me", place="Mumbai, India")).explain()
     assert out["action"] == "clarify" and out["language"] == "hi-Latn"
     assert out["reasons"] and out["candidates"] and {"store_id", "label", "score"} <= set(out["candidates"][0])
+
+
+def test_a_city_by_its_other_name_picks_the_shop_of_that_city(triage: Triage) -> None:
+    """'Bangalore' for a list that says 'Bengaluru', 'Madras' for 'Chennai': the same city."""
+    for text, store_id in (
+        ("Sri Balaji Stores Bangalore has no Nibbo tomato", "BLR-0026"),
+        ("Sri Balaji Stores, Madras — Nibbo masala out since Monday", "CHN-0015"),
+    ):
+        d = triage.decide(make_post(text))
+        assert (d.action, d.store_id) == (Action.TICKET, store_id), (text, d.reasons)
+    unsure = triage.decide(make_post("Sri Balaji Stores has no Nibbo tomato"))
+    assert unsure.action is Action.CLARIFY
+
+
+def test_found_at_one_branch_missing_at_another_of_the_same_chain(triage: Triage) -> None:
+    d = triage.decide(make_post("DMart Hadapsar se Nibbo masala mil gaya ✅ Baner wale branch me nahi tha"))
+    assert (d.action, d.store_id) == (Action.TICKET, "PUN-0004"), d.reasons
+
+
+def test_a_branch_of_another_chain_named_with_this_chain_is_not_in_the_list(triage: Triage) -> None:
+    """'GS25 광안리해변점': the list has a CU there, not a GS25; '해변점' of GS25 해운대해변점 is not it."""
+    d = triage.decide(make_post("GS25 광안리해변점 닙보 마살라 없어요"))
+    assert d.action is Action.CLARIFY and d.store_id is None, d.reasons
+
+
+def test_a_city_name_reads_as_the_city_not_as_a_place_in_it(triage: Triage) -> None:
+    d = triage.decide(make_post("東京のローソン、ニッボのマサラ売り切れ"))
+    assert d.action is Action.CLARIFY and len(d.candidates) >= 2, d.reasons

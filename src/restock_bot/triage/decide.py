@@ -445,8 +445,12 @@ class Triage:
     # -- the store --------------------------------------------------------------------------------
     def _chains_named(self, reading: Reading, original: str) -> dict[int, str]:
         """The chains a post names, outright or through one of their branches' names."""
+        return self._chains_named_by(self._store_hits(reading, original))
+
+    def _chains_named_by(self, hits: list[Hit]) -> dict[int, str]:
+        """The chains of store and chain hits (a name shared by more than eight stores names no chain)."""
         chains: dict[int, str] = {}
-        for h in self._store_hits(reading, original):
+        for h in hits:
             if h.kind == "chain":
                 chains.update((c, h.key) for c in h.ids)
             elif h.kind == "name" and len(h.ids) <= 8:
@@ -464,6 +468,7 @@ class Triage:
         chains: dict[int, str] = {}
         places: list[Hit] = []
         cities: set[int] = set()
+        city_hits: list[Hit] = []
         tag_places: list[Hit] = []
         place_tag_cities: set[int] = set()
         geo = None
@@ -479,6 +484,7 @@ class Triage:
                     places.append(h)
                 elif h.kind == "city":
                     cities.update(h.ids)
+                    city_hits.append(h)
             if post.place:
                 tag_words, tag_offsets = words_at(fold(post.place))
                 tag_hits = index.find(tag_words, tag_offsets, _romanised(post.place))
@@ -513,7 +519,11 @@ class Triage:
             return self._candidates(pool.sample(geo), named, geo)
 
         # Localities, branch names, landmarks named in the text.
+        places = [h for h in places if not self._city_read_as_place(h, city_hits)]
         in_text = pool.placed(places)
+        if in_text and not name_hits and (wider := _wider_place(places, in_text, texts)) is not None:
+            reasons.append(f"the place named, {wider.key}, has no branch of this chain: not in the list")
+            return None, candidates(), reasons
         if in_text:
             pool = pool.narrowed(_most_named(in_text))
             reasons.append("place(s) " + ", ".join(_place_words(in_text)))
@@ -620,9 +630,22 @@ class Triage:
             return hits
         stores = [h for h in hits if h.kind in ("name", "chain")]
         in_present = [h for h in stores if reading.clause_of(h.start) in present]
-        if not in_present or len(in_present) == len(stores):
+        if in_present and len(in_present) == len(stores):
+            return self._other_branch(reading, hits, in_present, present)
+        if not in_present:
             return hits
         return [h for h in hits if reading.clause_of(h.start) not in present]
+
+    def _other_branch(self, reading: Reading, hits: list[Hit], found_at: list[Hit], present: set[int]) -> list[Hit]:
+        """'Found it at Bachat Janipur, the Trikuta Nagar branch had none': every store named is where it was
+        found, and the clause of the absence names only a place: the same chain's branch at that place."""
+        places = [h for h in hits if h.kind == "place" and reading.clause_of(h.start) not in present]
+        chains = self._chains_named_by(found_at)
+        if not places or not chains:
+            return hits
+        first = found_at[0]
+        chain_hit = Hit(first.key, "chain", tuple(sorted(chains)), first.start, first.end)
+        return [chain_hit, *places, *(h for h in hits if h.kind == "city")]
 
     @staticmethod
     def _name_like(hit: Hit, folded: str, original: str, place_spans: list[tuple[int, int]]) -> bool:
@@ -635,6 +658,14 @@ class Triage:
         word = hit.key[:1].upper() + hit.key[1:]
         pattern = re.compile(r"(?<![A-Za-z])" + re.escape(word) + r"(?![a-z])")
         return bool(pattern.search(original)) and not original.isupper()
+
+    def _city_read_as_place(self, place: Hit, city_hits: list[Hit]) -> bool:
+        """'札幌のローソン': a word that names a city, and a place only inside that same city, says the city."""
+        same = [c for c in city_hits if c.start == place.start and c.end == place.end]
+        if not same or len(place.ids) > 4096:
+            return False
+        city_ids = set().union(*(c.ids for c in same))
+        return all(self.index.city_of[i] in city_ids for i in place.ids)
 
     def _names_unlisted_branch(self, places: list[Hit], pool: _Pool) -> bool:
         """The text names a locality of a city where the chain has branches, but none there: unlisted."""
@@ -874,6 +905,23 @@ def _most_named(placed: dict[int, tuple[str, ...]]) -> set[int]:
     length = {ks: sum(map(len, ks)) for ks in set(placed.values())}
     best = max(length.values())
     return {i for i, ks in placed.items() if length[ks] == best}
+
+
+def _wider_place(
+    places: list[Hit], placed: dict[int, tuple[str, ...]], texts: list[tuple[Reading, Post]]
+) -> Hit | None:
+    """A place word of a text that holds the words that matched the pool and more ("광안리해변점" around
+    "해변점", "Andheri East" around "Andheri") but names none of the pool: a branch that is not in the list."""
+    matched = {k for ks in set(placed.values()) for k in ks}
+    for reading, _post in texts:
+        mine = {id(r) for r in reading.store_hits or ()}
+        own = [h for h in places if id(h) in mine]
+        spans = [(h.start, h.end) for h in own if h.key in matched]
+        for h in own:
+            inside = (h.start <= s and e <= h.end and (s, e) != (h.start, h.end) for s, e in spans)
+            if h.key not in matched and any(inside):
+                return h
+    return None
 
 
 def _place_words(placed: dict[int, tuple[str, ...]]) -> list[str]:

@@ -24,6 +24,7 @@ import numpy as np
 
 from restock_bot.retailers import Store, StoreTable
 from restock_bot.triage.chains import KNOWN_NICKNAMES
+from restock_bot.triage.cities import other_names
 from restock_bot.triage.text import fold, is_cjk, key, release_transliterators, romanised_forms, skeleton, spans, tokens
 
 # Words that are ordinary words as well as store names: such a name counts only in a name-like position.
@@ -402,8 +403,11 @@ class StoreIndex:
         city = self._city_id(store.city)
         self.city_of.append(city)
         city_variants = {key(store.city), *_place_variants(store.city)}
-        for city_key in city_variants | {r for v in city_variants for r in romanised_forms(v)}:
+        city_keys = city_variants | {r for v in city_variants for r in romanised_forms(v)}
+        for city_key in city_keys | {other for k in city_keys for other in other_names(k)}:
             self._add(city_key, "city", city)
+            if city_key.isascii():
+                self.vocab.add(city_key)
         if store.chain:
             ck = key(store.chain)
             if ck not in self._chain_ids:
@@ -531,7 +535,9 @@ class StoreIndex:
             ):
                 hits.append(Hit(span, "chain", tuple(sorted(loose)), start, end, fuzzy=True))
             elif romanised and len(span) >= 4 and span.isascii():
-                skel = self.skeletons.get(skeleton(span))
+                sk = skeleton(span)
+                # words run together ("mil raha" -> "mlr") need a longer skeleton to be a name spelt otherwise
+                skel = self.skeletons.get(sk) if len(sk) >= 4 or end - start == len(span) else None
                 if skel:
                     for kind, ids in skel:
                         hits.append(Hit(span, kind, _ids(ids), start, end, fuzzy=True))

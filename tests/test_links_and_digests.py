@@ -11,25 +11,15 @@ from restock_bot.tickets import lifecycle
 from restock_bot.tickets.digest import DigestLine, build_digest, digest_document, digest_email, digest_slot
 from restock_bot.tickets.links import ActionLink, BadLink, action_links, link_nonce, read_link, sign_link
 from restock_bot.tickets.models import Ticket
-from restock_bot.tickets.sla import SlaPolicy
+from tests.fakes.restock import START
+from tests.helpers import opened_ticket
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+T0 = START
 SECRET = "link-secret"
 
 
 def ticket(ticket_id: int = 7, opened: datetime = T0) -> Ticket:
-    change = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d1",
-        sku="MUN-50",
-        brand="Munchu",
-        reporter="x:a",
-        report_ref="x/1",
-        reported_at=opened,
-        at=opened,
-        policy=SlaPolicy(),
-    )
-    return replace(change.ticket, id=ticket_id)
+    return opened_ticket(ticket_id, brand="Munchu", reported_at=opened)
 
 
 def link(**changes: object) -> ActionLink:

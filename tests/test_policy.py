@@ -17,9 +17,10 @@ from restock_bot.tickets.models import EventKind, Ticket
 from restock_bot.tickets.policy import QuietHours
 from restock_bot.tickets.priority import PriorityPolicy, priority
 from restock_bot.tickets.sla import SlaPolicy
-from tests.fakes.restock import store
+from tests.fakes.restock import START, store
+from tests.helpers import opened_ticket
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+T0 = START
 LADDER = ("distributor", "area_manager", "regional_head", "brand_operations")
 
 
@@ -28,18 +29,7 @@ def hours(n: float) -> datetime:
 
 
 def ticket(policy: SlaPolicy) -> Ticket:
-    change = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d1",
-        sku="MUN-50",
-        brand=None,
-        reporter="x:a",
-        report_ref="x/1",
-        reported_at=T0,
-        at=T0,
-        policy=policy,
-    )
-    return replace(change.ticket, id=1)
+    return opened_ticket(1, policy=policy)
 
 
 def test_several_warnings_before_the_deadline_each_once() -> None:

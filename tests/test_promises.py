@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,8 +10,10 @@ from restock_bot.tickets import lifecycle, sla
 from restock_bot.tickets.lifecycle import IllegalTransition
 from restock_bot.tickets.models import EventKind, Ticket, TicketEvent, TicketState
 from restock_bot.tickets.sla import SlaPolicy
+from tests.fakes.restock import START
+from tests.helpers import opened_ticket
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+T0 = START
 POLICY = SlaPolicy(sla_hours=48, warn_at_hours=36, escalation_repeat_hours=24)
 LADDER = ("distributor", "area_manager", "regional_head", "brand_operations")
 
@@ -22,18 +23,7 @@ def hours(n: float) -> datetime:
 
 
 def ticket() -> Ticket:
-    change = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d1",
-        sku="MUN-50",
-        brand="Munchu",
-        reporter="x:asha",
-        report_ref="x/1",
-        reported_at=T0,
-        at=T0,
-        policy=POLICY,
-    )
-    return replace(change.ticket, id=7)
+    return opened_ticket(7, brand="Munchu", reporter="x:asha", policy=POLICY)
 
 
 def due_keys(t: Ticket, events: list[TicketEvent], now: datetime) -> list[str]:

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from restock_bot.clock import FixedClock
 from restock_bot.gifts.queue import Gift, GiftState
-from restock_bot.storage import ChannelCursors, Database, RetryPolicy, WorkStatus, inbox, tickets
+from restock_bot.storage import ChannelCursors, RetryPolicy, WorkStatus, inbox, tickets
 from restock_bot.storage import gifts as stored_gifts
 from restock_bot.storage.queue import claim, fail
 from restock_bot.storage.tables import PostRow
 from restock_bot.tickets import lifecycle
-from restock_bot.tickets.sla import SlaPolicy
 from tests.fakes.restock import START, post
-
-
-async def open_db(url: str) -> Database:
-    database = Database(url)
-    await database.create_schema()
-    return database
+from tests.helpers import open_database, opened_ticket, opening
 
 
 async def test_post_is_stored_once_per_channel_and_id(db_url: str) -> None:
-    db = await open_db(db_url)
+    db = await open_database(db_url)
     async with db.session() as s, s.begin():
         assert await inbox.add_post(s, post("1"), START)
         assert not await inbox.add_post(s, post("1"), START)
@@ -40,7 +31,7 @@ async def test_post_is_stored_once_per_channel_and_id(db_url: str) -> None:
 
 
 async def test_claimed_posts_are_not_claimed_again_until_stale(db_url: str) -> None:
-    db = await open_db(db_url)
+    db = await open_database(db_url)
     async with db.session() as s, s.begin():
         for n in range(3):
             await inbox.add_post(s, post(str(n)), START)
@@ -71,18 +62,8 @@ async def test_failed_work_waits_then_gives_up() -> None:
 
 
 async def test_only_one_open_ticket_per_store_and_sku(db_url: str) -> None:
-    db = await open_db(db_url)
-    opened = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d",
-        sku="MUN-50",
-        brand=None,
-        reporter="x:a",
-        report_ref="x/1",
-        reported_at=START,
-        at=START,
-        policy=SlaPolicy(),
-    ).ticket
+    db = await open_database(db_url)
+    opened = opened_ticket(distributor_id="d")
     async with db.session() as s, s.begin():
         first = await tickets.insert_ticket(s, opened)
         assert first is not None and first.id is not None
@@ -95,28 +76,14 @@ async def test_only_one_open_ticket_per_store_and_sku(db_url: str) -> None:
 
 
 async def test_stale_ticket_write_is_refused(db_url: str) -> None:
-    db = await open_db(db_url)
-    opened = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d",
-        sku="MUN-50",
-        brand=None,
-        reporter="x:a",
-        report_ref="x/1",
-        reported_at=START,
-        at=START,
-        policy=SlaPolicy(),
-    ).ticket
+    db = await open_database(db_url)
+    opened = opened_ticket(distributor_id="d")
     async with db.session() as s, s.begin():
         ticket = await tickets.insert_ticket(s, opened)
         assert ticket is not None
-        await tickets.update_ticket(
-            s, ticket, lifecycle.acknowledge(ticket, who="a", why="", at=START).ticket
-        )
+        await tickets.update_ticket(s, ticket, lifecycle.acknowledge(ticket, who="a", why="", at=START).ticket)
         try:
-            await tickets.update_ticket(
-                s, ticket, lifecycle.restock(ticket, who="b", why="", at=START).ticket
-            )
+            await tickets.update_ticket(s, ticket, lifecycle.restock(ticket, who="b", why="", at=START).ticket)
         except tickets.StaleTicket as exc:
             assert "changed meanwhile" in str(exc)
         else:
@@ -125,24 +92,12 @@ async def test_stale_ticket_write_is_refused(db_url: str) -> None:
 
 
 async def test_an_event_is_recorded_once_per_ticket_and_key(db_url: str) -> None:
-    db = await open_db(db_url)
-    opened = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d",
-        sku="MUN-50",
-        brand=None,
-        reporter="x:a",
-        report_ref="x/1",
-        reported_at=START,
-        at=START,
-        policy=SlaPolicy(),
-    )
+    db = await open_database(db_url)
+    opened = opening(distributor_id="d")
     async with db.session() as s, s.begin():
         ticket = await tickets.insert_ticket(s, opened.ticket)
         assert ticket is not None and ticket.id is not None
-        escalation = lifecycle.escalate(
-            ticket, tier=1, tier_name="distributor", at=START, reason="late"
-        ).events[0]
+        escalation = lifecycle.escalate(ticket, tier=1, tier_name="distributor", at=START, reason="late").events[0]
         assert await tickets.add_event(s, ticket.id, escalation) is not None
         assert await tickets.add_event(s, ticket.id, replace(escalation, reason="again")) is None
         [stored] = await tickets.events_of(s, ticket.id)
@@ -151,18 +106,8 @@ async def test_an_event_is_recorded_once_per_ticket_and_key(db_url: str) -> None
 
 
 async def test_reporter_record_sees_last_gift_as_utc(db_url: str) -> None:
-    db = await open_db(db_url)
-    opened = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d",
-        sku="MUN-50",
-        brand=None,
-        reporter="x:a",
-        report_ref="x/1",
-        reported_at=START,
-        at=START,
-        policy=SlaPolicy(),
-    ).ticket
+    db = await open_database(db_url)
+    opened = opened_ticket(distributor_id="d")
     async with db.session() as s, s.begin():
         ticket = await tickets.insert_ticket(s, opened)
         assert ticket is not None and ticket.id is not None
@@ -186,17 +131,12 @@ async def test_reporter_record_sees_last_gift_as_utc(db_url: str) -> None:
 
 
 async def test_channel_cursor_survives_a_new_engine(db_url: str) -> None:
-    db = await open_db(db_url)
+    db = await open_database(db_url)
     cursors = ChannelCursors(db, FixedClock(START))
     assert await cursors.get_cursor("x:since_id") is None
     await cursors.set_cursor("x:since_id", "100")
     await cursors.set_cursor("x:since_id", "205")
     await db.dispose()
-    again = await open_db(db_url)
+    again = await open_database(db_url)
     assert await ChannelCursors(again, FixedClock(START)).get_cursor("x:since_id") == "205"
     await again.dispose()
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'restock.db'}"

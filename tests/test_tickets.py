@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,37 +10,18 @@ from restock_bot.tickets import lifecycle, messages
 from restock_bot.tickets.lifecycle import IllegalTransition
 from restock_bot.tickets.models import EventKind, Ticket, TicketState, ticket_key
 from restock_bot.tickets.sla import SlaPolicy
+from tests.fakes.restock import START
+from tests.helpers import opened_ticket, opening
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+T0 = START
 
 
 def first_report() -> Ticket:
-    change = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d1",
-        sku="MUN-50",
-        brand="Munchu",
-        reporter="x:asha",
-        report_ref="x/1",
-        reported_at=T0,
-        at=T0,
-        policy=SlaPolicy(),
-    )
-    return replace(change.ticket, id=7)
+    return opened_ticket(7, brand="Munchu", reporter="x:asha")
 
 
 def test_first_report_opens_ticket_due_48_hours_later() -> None:
-    change = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d1",
-        sku="MUN-50",
-        brand="Munchu",
-        reporter="x:asha",
-        report_ref="x/1",
-        reported_at=T0,
-        at=T0 + timedelta(minutes=5),
-        policy=SlaPolicy(),
-    )
+    change = opening(brand="Munchu", reporter="x:asha", at=T0 + timedelta(minutes=5))
     assert change.ticket.state is TicketState.OPEN
     assert change.ticket.deadline == T0 + timedelta(hours=48)
     [event] = change.events
@@ -54,17 +34,7 @@ def test_first_report_opens_ticket_due_48_hours_later() -> None:
 
 
 def test_deadline_follows_configured_sla() -> None:
-    change = lifecycle.open_ticket(
-        store_id="S1",
-        distributor_id="d1",
-        sku=None,
-        brand="Munchu",
-        reporter="x:a",
-        report_ref="x/1",
-        reported_at=T0,
-        at=T0,
-        policy=SlaPolicy(sla_hours=24),
-    )
+    change = opening(sku=None, brand="Munchu", policy=SlaPolicy(sla_hours=24))
     assert change.ticket.deadline == T0 + timedelta(hours=24)
 
 
@@ -96,9 +66,7 @@ def test_distributor_acknowledges_then_restocks() -> None:
 
 
 def test_not_a_stockout_closes_the_ticket() -> None:
-    change = lifecycle.mark_not_a_stockout(
-        first_report(), who="dist:ravi", why="on shelf, photo attached", at=T0
-    )
+    change = lifecycle.mark_not_a_stockout(first_report(), who="dist:ravi", why="on shelf, photo attached", at=T0)
     assert change.ticket.state is TicketState.NOT_A_STOCKOUT
     assert change.ticket.closed_at == T0
 

@@ -3,6 +3,9 @@ own names and posts, and a spreadsheet would otherwise run them."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -14,3 +17,13 @@ def cell(value: object) -> str:
         return ""
     text = value.isoformat() if isinstance(value, datetime) else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def spreadsheet_csv(columns: Sequence[str], rows: Iterable[Iterable[object]]) -> str:
+    """CSV text: a header row of `columns`, then each row with every value written as a `cell`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(cell(v) for v in row)
+    return out.getvalue()

@@ -1,12 +1,11 @@
-"""Fixtures for the abuse and personal-data scenarios: stores in Mumbai and Delhi with coordinates, a service
-on a real SQLite file with a clock, distributors with webhooks and email, and a helper that files one report
-through the real inbox."""
+"""Fixtures for the abuse and personal-data scenarios: stores in Mumbai and Delhi with coordinates,
+distributors with webhooks and email and a mailer (the service of tests/conftest.py is built of them), and a
+helper that files one report through the real inbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +16,8 @@ from restock_bot.config import AbuseSettings, DistributorSettings, EmailSettings
 from restock_bot.post import Author, Post
 from restock_bot.restock import RestockService
 from restock_bot.retailers import Store
-from restock_bot.storage import Database
-from restock_bot.storage.tables import TicketRow
-from tests.fakes.restock import START, FakeChannel, FakeDistributor, FakeMailer, ScriptedTriage, ticket_decision
+from restock_bot.storage.tables import HeldReportRow, ReportRow, TicketRow
+from tests.fakes.restock import FakeMailer, ScriptedTriage, ticket_decision
 
 MUMBAI = (19.0760, 72.8777)
 DELHI = (28.6139, 77.2090)
@@ -53,33 +51,18 @@ FileReport = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(START)
-
-
-@pytest.fixture
-def triage() -> ScriptedTriage:
-    return ScriptedTriage()
-
-
-@pytest.fixture
-def distributor() -> FakeDistributor:
-    return FakeDistributor()
-
-
-@pytest.fixture
 def mailer() -> FakeMailer:
     return FakeMailer()
 
 
 @pytest.fixture
-def abuse() -> AbuseSettings:
-    return AbuseSettings()
+def stores() -> dict[str, Store]:
+    return STORES
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'restock.db'}"
+def abuse() -> AbuseSettings:
+    return AbuseSettings()
 
 
 @pytest.fixture
@@ -94,31 +77,6 @@ def settings(abuse: AbuseSettings, db_url: str) -> Settings:
         marketing_token=MARKETING_TOKEN,
         abuse=abuse,
     )
-
-
-@pytest.fixture
-async def service(
-    db_url: str,
-    triage: ScriptedTriage,
-    clock: FixedClock,
-    settings: Settings,
-    distributor: FakeDistributor,
-    mailer: FakeMailer,
-) -> AsyncIterator[RestockService]:
-    database = Database(db_url)
-    await database.create_schema()
-    svc = RestockService(
-        database,
-        triage,
-        stores=STORES,
-        clock=clock,
-        settings=settings,
-        notifier=distributor,
-        mailer=mailer,
-        senders=[FakeChannel()],
-    )
-    yield svc
-    await svc.close()
 
 
 def a_post(post_id: str, author: str, *, at: Any, author_id: str | None = None, text: str = "") -> Post:
@@ -142,6 +100,21 @@ def file_report(service: RestockService, triage: ScriptedTriage) -> FileReport:
         assert (run.processed, run.failed) == (1, 0)
 
     return file
+
+
+async def flood_in_one_batch(service: RestockService, triage: ScriptedTriage, clock: FixedClock) -> None:
+    """One account reports 50 stock-outs about 30 stores over an hour, all processed in one inbox batch: five
+    tickets open (the reporter cap), ten reports join them, forty are held."""
+    for i in range(50):
+        triage.will(ticket_decision(f"flood-{i}", store_id=f"M{i % 30:02d}"))
+        assert await service.accept(a_post(f"flood-{i}", "flooder", at=clock.now()))
+        clock.advance(timedelta(seconds=72))
+
+    run = await service.process_pending()
+
+    assert (run.processed, run.failed) == (50, 0)
+    assert await count(service, TicketRow) == 5
+    assert await count(service, ReportRow) == 10 and await count(service, HeldReportRow) == 40
 
 
 async def count(service: RestockService, model: type[SQLModel], *where: Any) -> int:

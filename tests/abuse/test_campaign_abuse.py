@@ -21,10 +21,11 @@ from tests.abuse.conftest import (
     a_post,
     all_rows,
     count,
+    flood_in_one_batch,
     minutes,
     restock_all,
 )
-from tests.fakes.restock import START, FakeDistributor, FakeMailer, ScriptedTriage, ticket_decision
+from tests.fakes.restock import START, FakeDistributor, FakeMailer, ScriptedTriage
 
 KEY = "x:flooder"
 
@@ -85,16 +86,8 @@ async def test_one_account_posting_50_reports_about_30_stores_in_an_hour_opens_a
 async def test_a_flood_arriving_in_one_inbox_batch_is_capped_the_same_way(
     service: RestockService, triage: ScriptedTriage, clock: FixedClock
 ) -> None:
-    for i in range(50):
-        triage.will(ticket_decision(f"flood-{i}", store_id=f"M{i % 30:02d}"))
-        assert await service.accept(a_post(f"flood-{i}", "flooder", at=clock.now()))
-        clock.advance(timedelta(seconds=72))
+    await flood_in_one_batch(service, triage, clock)
 
-    run = await service.process_pending()
-
-    assert (run.processed, run.failed) == (50, 0)
-    assert await count(service, TicketRow) == 5
-    assert await count(service, ReportRow) == 10 and await count(service, HeldReportRow) == 40
     assert await notifications(service) == {"webhook": 5, "email": 5}
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from restock_bot.demo import DemoError, demo_database
-from tests.app.conftest import clean_env
+from tests.helpers import clean_env
 
 
 @pytest.fixture(scope="module")

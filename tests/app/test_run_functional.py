@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.app.conftest import clean_env
+from tests.helpers import clean_env
 
 RUNNING = re.compile(r"Restock Bot is running on (http://\S+)")
 

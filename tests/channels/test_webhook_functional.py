@@ -53,9 +53,7 @@ async def send(client, payload: Any, secret: str | None = None, **headers: str):
         stamp = str(int(time.time()))
         headers[TIMESTAMP_HEADER] = stamp
         headers[SIGNATURE_HEADER] = sign_timestamped(secret, stamp, body)
-    return await client.post(
-        "/hooks/posts", data=body, headers={"Content-Type": "application/json", **headers}
-    )
+    return await client.post("/hooks/posts", data=body, headers={"Content-Type": "application/json", **headers})
 
 
 async def test_one_report_is_accepted_as_a_webhook_post(inbox, sink: MemorySink) -> None:
@@ -183,9 +181,7 @@ async def test_replies_are_signed_and_posted_to_the_callback(aiohttp_server) -> 
 
     async def callback(request: web.Request) -> web.Response:
         body = await request.read()
-        received.append(
-            (verify_signature(SECRET, body, request.headers.get(SIGNATURE_HEADER)), json.loads(body))
-        )
+        received.append((verify_signature(SECRET, body, request.headers.get(SIGNATURE_HEADER)), json.loads(body)))
         return web.json_response({"id": "reply-9"})
 
     app = web.Application()

@@ -19,6 +19,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.helpers import serve_locally
+
 BODIES = Path(__file__).parent / "bluesky_bodies"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"
 TID_CHARACTERS = "234567abcdefghijklmnopqrstuvwxyz"
@@ -88,12 +90,7 @@ class FakeBluesky:
         app.router.add_get("/xrpc/app.bsky.feed.searchPosts", self._search_posts)
         app.router.add_get("/xrpc/app.bsky.feed.getPosts", self._get_posts)
         app.router.add_post("/xrpc/com.atproto.repo.createRecord", self._create_record)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
+        self._runner, self.base_url = await serve_locally(app)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

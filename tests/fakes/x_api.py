@@ -20,6 +20,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.helpers import serve_locally
+
 BODIES = Path(__file__).parent / "x_api_bodies"
 ERROR_BODIES = {
     401: "error_401_unauthorized.json",
@@ -178,12 +180,7 @@ class FakeXApi:
                 web.get(STREAM_PATH, self._stream),
             ]
         )
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
+        self._runner, self.base_url = await serve_locally(app)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -83,12 +83,8 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def webhooks(
-    url: str, http: aiohttp.ClientSession, sleeps: RecordedSleeps, attempts: int = 4
-) -> DistributorWebhooks:
-    distributors = {
-        "mum-north": DistributorSettings(name="Mumbai North", webhook_url=url, webhook_secret=SECRET)
-    }
+def webhooks(url: str, http: aiohttp.ClientSession, sleeps: RecordedSleeps, attempts: int = 4) -> DistributorWebhooks:
+    distributors = {"mum-north": DistributorSettings(name="Mumbai North", webhook_url=url, webhook_secret=SECRET)}
     policy = RetryPolicy(attempts=attempts, base_delay=0.5, max_delay=10.0)
     return DistributorWebhooks(distributors, http, retry=policy, sleep=sleeps, clock=FixedClock(NOW))
 

@@ -1,5 +1,6 @@
-"""Fixtures for the operations tests: no outside RESTOCK_BOT_* setting, fresh SQLite files, and PostgreSQL
-schemas of their own (127.0.0.1:5432, database `test`), dropped afterwards."""
+"""Fixtures for the operations tests: no outside RESTOCK_BOT_* setting, and PostgreSQL schemas of their own
+(127.0.0.1:5432, database `test`) that the bot creates, dropped afterwards. Fresh SQLite files are `db_url`,
+in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -7,30 +8,22 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-PG_URL = os.environ.get("RESTOCK_BOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+from tests.helpers import PG_URL, forget_outside_config
 
 
 @pytest.fixture(autouse=True)
 def no_outside_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Settings come from the test alone; `--config` (which sets RESTOCK_BOT_CONFIG) leaves nothing behind."""
-    for name in list(os.environ):
-        if name.startswith("RESTOCK_BOT_"):
-            monkeypatch.delenv(name)
+    forget_outside_config(monkeypatch)
     yield
     os.environ.pop("RESTOCK_BOT_CONFIG", None)
     structlog.reset_defaults()  # the commands configure logging for the whole process
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'restock.db'}"
 
 
 async def drop_schema(name: str) -> None:
@@ -64,8 +57,3 @@ async def pg_schema_named() -> AsyncIterator[str]:
 async def pg_schema() -> AsyncIterator[str]:
     async with pg_schema_named() as name:
         yield name
-
-
-def clean_env() -> dict[str, str]:
-    """The environment for a `restock-bot` subprocess, without any RESTOCK_BOT_* setting."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("RESTOCK_BOT_")}

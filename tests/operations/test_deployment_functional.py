@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from restock_bot.config import Settings
-from tests.operations.conftest import PG_URL, clean_env
+from tests.helpers import PG_URL, clean_env
 
 ROOT = Path(__file__).parents[2]
 RUNNING = re.compile(r"Restock Bot is running on (http://\S+)")

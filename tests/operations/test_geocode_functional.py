@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.operations.conftest import clean_env
+from tests.helpers import clean_env
 
 HEADER = "store_id,name,chain,aliases,handle,address,locality,city,state,country,postcode,lat,lon,distributor_id\n"
 STORES = (

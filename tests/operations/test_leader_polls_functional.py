@@ -11,7 +11,7 @@ import pytest
 from restock_bot.app import RestockBot
 from restock_bot.config import Settings, XSettings
 from tests.fakes.x_api import FakeXApi
-from tests.operations.conftest import PG_URL
+from tests.helpers import PG_URL
 
 pytestmark = pytest.mark.postgres
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from restock_bot.leadership import Leadership
 from restock_bot.storage.database import Database
-from tests.operations.conftest import PG_URL
+from tests.helpers import PG_URL
 
 
 class Listener:

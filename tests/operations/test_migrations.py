@@ -12,7 +12,8 @@ from sqlmodel import SQLModel
 
 from restock_bot.storage import schema
 from restock_bot.storage.database import Database
-from tests.operations.conftest import PG_URL, pg_schema_named
+from tests.helpers import PG_URL
+from tests.operations.conftest import pg_schema_named
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -23,7 +23,7 @@ from restock_bot.post import post_from_dict
 from restock_bot.storage.database import Database
 from restock_bot.storage.tables import DecisionRow, PostRow, ReportRow, TicketEventRow, TicketRow
 from restock_bot.triage.decide import Triage
-from tests.operations.conftest import PG_URL, clean_env
+from tests.helpers import PG_URL, clean_env
 
 pytestmark = pytest.mark.postgres
 

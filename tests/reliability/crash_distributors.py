@@ -13,6 +13,7 @@ from aiohttp import web
 
 from restock_bot.notify.distributor import EVENT_ID_HEADER
 from restock_bot.signing import SIGNATURE_HEADER, verify_signature
+from tests.helpers import serve_locally
 
 SECRET = "crash-test-secret"
 
@@ -47,12 +48,7 @@ class Distributors:
         app = web.Application()
         app.router.add_post("/distributors/{distributor}", self._webhook)
         app.router.add_post("/replies", self._reply)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
+        self._runner, self.url = await serve_locally(app, access_log=None)
 
     async def stop(self) -> None:
         if self._runner is not None:

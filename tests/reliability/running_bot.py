@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from restock_bot.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_timestamped
-from tests.app.conftest import clean_env
+from tests.helpers import clean_env
 
 SECRET = "reliability-secret"
 RUNNING = re.compile(r"Restock Bot is running on (http://\S+)")

@@ -54,7 +54,8 @@ from restock_bot.storage.tables import (
 )
 from restock_bot.tickets.models import ticket_key
 from restock_bot.triage.decide import Triage
-from tests.operations.conftest import PG_URL, clean_env, pg_schema_named
+from tests.helpers import PG_URL, clean_env
+from tests.operations.conftest import pg_schema_named
 from tests.reliability.crash_bot import CHANNEL, FED, RUNNING
 from tests.reliability.crash_distributors import SECRET, Distributors
 from tests.reliability.crash_posts import FIRST_POST_AT, Replay, make_replay

@@ -27,8 +27,8 @@ from restock_bot.config import DistributorSettings, EmailSettings, OutboxSetting
 from restock_bot.notify.distributor import EVENT_ID_HEADER, DistributorWebhooks
 from restock_bot.post import post_from_dict
 from restock_bot.retry import RetryPolicy
-from tests.app.conftest import clean_env
 from tests.fakes.x_api import FakeXApi
+from tests.helpers import clean_env
 from tests.reliability.private_postgres import free_port
 from tests.reliability.running_bot import SECRET, ReportSender, report, settled, write_config
 

@@ -45,9 +45,7 @@ async def test_clear_report_through_real_triage_opens_a_ticket(
     real_service: tuple[RestockService, FakeChannel],
 ) -> None:
     service, channel = real_service
-    await service.accept(
-        post("e1", "asha", "Can't find Munchu Masala Chips at Sharma Kirana Stores Kothrud #soldout")
-    )
+    await service.accept(post("e1", "asha", "Can't find Munchu Masala Chips at Sharma Kirana Stores Kothrud #soldout"))
     await service.process_pending()
     await service.deliver_outboxes()
     [queued] = await service.distributor_queue("dist-north")
@@ -59,9 +57,7 @@ async def test_which_store_question_and_answer_through_real_triage(
     real_service: tuple[RestockService, FakeChannel],
 ) -> None:
     service, channel = real_service
-    await service.accept(
-        post("e1", "asha", "Can't find Munchu Masala Chips at Greenleaf Supermarket #soldout")
-    )
+    await service.accept(post("e1", "asha", "Can't find Munchu Masala Chips at Greenleaf Supermarket #soldout"))
     await service.process_pending()
     await service.deliver_outboxes()
     assert "Which store" in channel.sent[0][1]

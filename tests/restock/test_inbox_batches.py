@@ -16,7 +16,7 @@ from restock_bot.restock import RestockService, intake
 from restock_bot.storage.tables import DecisionRow, NotificationRow, ReplyRow, ReportRow, TicketRow
 from restock_bot.tickets.caps import ReportCaps
 from tests.fakes.restock import FakeChannel, FakeDistributor, ScriptedTriage, post, ticket_decision
-from tests.restock.test_postgres import pg, service_on  # noqa: F401  (the PostgreSQL schema fixture)
+from tests.restock.test_postgres import service_on
 
 
 def uncapped(service: RestockService) -> None:
@@ -144,7 +144,7 @@ async def test_a_batch_that_cannot_commit_is_taken_post_by_post(
 
 
 @pytest.mark.postgres
-async def test_two_workers_on_postgres_take_each_post_once_in_batches(pg) -> None:  # noqa: F811
+async def test_two_workers_on_postgres_take_each_post_once_in_batches(pg) -> None:
     from restock_bot.clock import FixedClock
     from tests.fakes.restock import START
 

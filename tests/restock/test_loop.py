@@ -79,9 +79,7 @@ async def test_repeat_report_joins_open_ticket(
     assert distributor.kinds() == ["opened"]
 
 
-async def test_same_store_other_product_gets_its_own_ticket(
-    service: RestockService, triage: ScriptedTriage
-) -> None:
+async def test_same_store_other_product_gets_its_own_ticket(service: RestockService, triage: ScriptedTriage) -> None:
     await report(service, triage, "p1", sku="MUN-50")
     await report(service, triage, "p2", sku="MUN-100")
     await report(service, triage, "p3", sku=None)
@@ -120,9 +118,7 @@ async def test_reply_naming_the_store_credits_the_original_reporter(
     assert channel.sent[-1][0] == "p2" and "ticket #1" in channel.sent[-1][1]
 
 
-async def test_reply_from_someone_else_is_a_report_of_its_own(
-    service: RestockService, triage: ScriptedTriage
-) -> None:
+async def test_reply_from_someone_else_is_a_report_of_its_own(service: RestockService, triage: ScriptedTriage) -> None:
     triage.will(clarify_decision("p1"))
     await service.accept(post("p1", "asha"))
     triage.will(ticket_decision("p2", store_id="S2"))  # "same at FreshMart Baner": resolves nothing
@@ -174,18 +170,14 @@ async def test_restart_in_the_middle_of_a_ticket_loses_no_timer(
     clock = FixedClock(START)
     database = Database(db_url)
     await database.create_schema()
-    first = RestockService(
-        database, triage, stores=STORES, clock=clock, notifier=distributor, senders=[channel]
-    )
+    first = RestockService(database, triage, stores=STORES, clock=clock, notifier=distributor, senders=[channel])
     await report(first, triage, "p1")
     await first.close()  # the process stops
 
     clock.set(START + timedelta(hours=49))
     database = Database(db_url)
     await database.create_schema()
-    again = RestockService(
-        database, triage, stores=STORES, clock=clock, notifier=distributor, senders=[channel]
-    )
+    again = RestockService(database, triage, stores=STORES, clock=clock, notifier=distributor, senders=[channel])
     [escalation] = await again.sweep_sla()
     assert escalation.kind.value == "escalated" and escalation.tier == 1
     assert await again.sweep_sla() == []
@@ -197,14 +189,10 @@ async def test_restart_in_the_middle_of_a_ticket_loses_no_timer(
 async def test_distributor_with_its_own_ladder(
     db_url: str, triage: ScriptedTriage, clock: FixedClock, distributor: FakeDistributor
 ) -> None:
-    settings = Settings(
-        distributors={"dist-north": DistributorSettings(ladder=[EscalationTier(name="owner")])}
-    )
+    settings = Settings(distributors={"dist-north": DistributorSettings(ladder=[EscalationTier(name="owner")])})
     database = Database(db_url)
     await database.create_schema()
-    service = RestockService(
-        database, triage, stores=STORES, clock=clock, settings=settings, notifier=distributor
-    )
+    service = RestockService(database, triage, stores=STORES, clock=clock, settings=settings, notifier=distributor)
     await report(service, triage, "p1")
     clock.advance(timedelta(days=10))
     assert [e.data["tier_name"] for e in await service.sweep_sla()] == ["owner"]
@@ -298,9 +286,7 @@ async def test_reporter_with_a_report_marked_not_a_stockout_is_held_for_review(
     assert gift.state is GiftState.HELD and "not a stock-out" in gift.reason
 
 
-async def test_reporter_with_too_many_reports_a_day_is_held(
-    service: RestockService, triage: ScriptedTriage
-) -> None:
+async def test_reporter_with_too_many_reports_a_day_is_held(service: RestockService, triage: ScriptedTriage) -> None:
     for n in range(6):
         await report(service, triage, f"p{n}", "spammy")
     await service.mark_restocked(1, who="d", why="")

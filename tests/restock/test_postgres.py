@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from restock_bot.clock import FixedClock
 from restock_bot.restock import RestockService
@@ -29,29 +24,6 @@ from tests.fakes.restock import (
 )
 
 pytestmark = pytest.mark.postgres
-PG_URL = os.environ.get("RESTOCK_BOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-async def pg() -> AsyncIterator[Database]:
-    """A Database whose tables live in a fresh schema, dropped afterwards (parallel runs never collide)."""
-    schema = f"restock_test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL)
-    try:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # no server: these tests cannot run here
-        await admin.dispose()
-        pytest.skip(f"PostgreSQL at {PG_URL} unavailable: {exc}")
-    database = Database(PG_URL, search_path=schema)
-    await database.create_schema()
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 def service_on(
@@ -61,9 +33,7 @@ def service_on(
     distributor: FakeDistributor,
     channel: FakeChannel,
 ) -> RestockService:
-    return RestockService(
-        database, triage, stores=STORES, clock=clock, notifier=distributor, senders=[channel]
-    )
+    return RestockService(database, triage, stores=STORES, clock=clock, notifier=distributor, senders=[channel])
 
 
 async def test_claims_skip_rows_another_worker_holds(pg: Database) -> None:

@@ -3,7 +3,6 @@ notifications that are never lost (webhooks, emails, digests, dead letters) and 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,32 +61,6 @@ def mailer() -> FakeMailer:
 @pytest.fixture
 def settings() -> Settings:
     return promise_settings()
-
-
-@pytest.fixture
-async def service(
-    db_url: str,
-    triage: ScriptedTriage,
-    clock: FixedClock,
-    channel: FakeChannel,
-    distributor: FakeDistributor,
-    mailer: FakeMailer,
-    settings: Settings,
-) -> AsyncIterator[RestockService]:
-    database = Database(db_url)
-    await database.create_schema()
-    svc = RestockService(
-        database,
-        triage,
-        stores=STORES,
-        clock=clock,
-        settings=settings,
-        notifier=distributor,
-        mailer=mailer,
-        senders=[channel],
-    )
-    yield svc
-    await svc.close()
 
 
 async def report(

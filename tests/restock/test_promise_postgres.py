@@ -13,13 +13,12 @@ from restock_bot.tickets import TicketState
 from restock_bot.tickets.links import LinkUsed
 from tests.fakes.restock import START, STORES, FakeChannel, FakeDistributor, FakeMailer, ScriptedTriage, post
 from tests.fakes.restock import ticket_decision as decision
-from tests.restock.test_postgres import pg  # noqa: F401  (the fixture)
 from tests.restock.test_promise_loop import promise_settings
 
 pytestmark = pytest.mark.postgres
 
 
-async def test_the_promise_on_postgres(pg: Database) -> None:  # noqa: F811
+async def test_the_promise_on_postgres(pg: Database) -> None:
     triage, clock, distributor, mailer = ScriptedTriage(), FixedClock(START), FakeDistributor(), FakeMailer()
     service = RestockService(
         pg,

@@ -26,9 +26,7 @@ async def test_started_scheduler_processes_the_inbox_and_delivers(
 ) -> None:
     triage.will(ticket_decision("p1"))
     await service.accept(post("p1"))
-    runner = RestockScheduler(
-        service, Settings(sla_sweep_seconds=3600), inbox_seconds=3600, delivery_seconds=3600
-    )
+    runner = RestockScheduler(service, Settings(sla_sweep_seconds=3600), inbox_seconds=3600, delivery_seconds=3600)
     done: dict[str, asyncio.Event] = {INBOX_JOB: asyncio.Event(), DELIVERY_JOB: asyncio.Event()}
 
     def finished(event: JobExecutionEvent) -> None:

@@ -19,7 +19,7 @@ from restock_bot.storage.tables import TicketEventRow
 from restock_bot.tickets.models import EventKind, TicketEvent
 from tests.fakes.restock import START, STORES, FakeDistributor, ScriptedTriage
 from tests.fakes.sla import expected_events, new_tickets, store_tickets
-from tests.restock.test_postgres import PG_URL, pg  # noqa: F401  (the per-test PostgreSQL schema)
+from tests.helpers import PG_URL
 
 TICKETS = 2_000  # on PostgreSQL, three sweepers
 SQLITE_TICKETS = 1_000  # one sweeper: SQLite writes one transaction at a time, ~9 ms a ticket here
@@ -66,7 +66,7 @@ async def assert_each_once_none_missed(
     assert late == []  # each within one tick of its time
 
 
-async def test_three_sweepers_on_postgres_warn_and_escalate_each_ticket_once(pg: Database) -> None:  # noqa: F811
+async def test_three_sweepers_on_postgres_warn_and_escalate_each_ticket_once(pg: Database) -> None:
     expected = await open_tickets(pg, TICKETS)
     assert len(expected) == 2 * TICKETS
     clock = FixedClock(START)

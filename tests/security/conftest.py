@@ -6,7 +6,6 @@ The secrets below are set on purpose with recognisable values, so the leak tests
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from restock_bot.storage.queue import WorkStatus
 from restock_bot.storage.tables import ReplyRow
 from restock_bot.tickets.links import ActionLink, sign_link
 from tests.fakes.restock import START, FakeDistributor, ScriptedTriage, ticket_decision
+from tests.helpers import forget_outside_config
 
 NORTH_TOKEN = "north-portal-7f3a9c"
 SOUTH_TOKEN = "south-portal-51be20"
@@ -281,10 +281,7 @@ def _owner(store_id: str) -> str:
 
 @pytest.fixture(autouse=True)
 def no_outside_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings come from the test alone, never from a RESTOCK_BOT_* variable of the machine."""
-    for name in list(os.environ):
-        if name.startswith("RESTOCK_BOT_"):
-            monkeypatch.delenv(name)
+    forget_outside_config(monkeypatch)
 
 
 @pytest.fixture

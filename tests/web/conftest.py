@@ -1,30 +1,21 @@
-"""Fixtures for the web tests: a service on a real SQLite file, and the web app on a real 127.0.0.1 server."""
+"""Fixtures for the web tests: the distributors' settings (for the service of tests/conftest.py), and the web
+app on a real 127.0.0.1 server."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from restock_bot.clock import FixedClock
 from restock_bot.config import DistributorSettings, Settings
 from restock_bot.restock import RestockService
-from restock_bot.storage import Database
+from restock_bot.retailers import Store
 from restock_bot.web import create_web_app
-from tests.fakes.restock import (
-    START,
-    STORES,
-    FakeChannel,
-    FakeDistributor,
-    ScriptedTriage,
-    post,
-    ticket_decision,
-)
+from tests.fakes.restock import ScriptedTriage, post, ticket_decision
 
 NORTH_TOKEN = "north-portal-token"
 SOUTH_TOKEN = "south-portal-token"
@@ -34,22 +25,19 @@ Report = Callable[..., Awaitable[int]]
 WebClient = TestClient[web.Request, web.Application]
 
 
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(START)
-
-
-@pytest.fixture
-def triage() -> ScriptedTriage:
-    return ScriptedTriage()
+def north_and_south() -> dict[str, DistributorSettings]:
+    """The two distributors with a portal token."""
+    return {
+        "dist-north": DistributorSettings(name="North Foods", portal_token=NORTH_TOKEN),
+        "dist-south": DistributorSettings(name="South Foods", portal_token=SOUTH_TOKEN),
+    }
 
 
 @pytest.fixture
 def settings() -> Settings:
     return Settings(
         distributors={
-            "dist-north": DistributorSettings(name="North Foods", portal_token=NORTH_TOKEN),
-            "dist-south": DistributorSettings(name="South Foods", portal_token=SOUTH_TOKEN),
+            **north_and_south(),
             "dist-east": DistributorSettings(name="East Foods"),  # no portal token configured
         },
         marketing_token=MARKETING_TOKEN,
@@ -57,33 +45,16 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def service(
-    tmp_path: Path, triage: ScriptedTriage, clock: FixedClock, settings: Settings
-) -> AsyncIterator[RestockService]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'restock.db'}")
-    await database.create_schema()
-    svc = RestockService(
-        database,
-        triage,
-        stores=STORES,
-        clock=clock,
-        settings=settings,
-        notifier=FakeDistributor(),
-        senders=[FakeChannel()],
-    )
-    yield svc
-    await svc.close()
-
-
-@pytest.fixture
-def report(service: RestockService, triage: ScriptedTriage) -> Report:
+def report(service: RestockService, triage: ScriptedTriage, stores: Mapping[str, Store]) -> Report:
     """A consumer posts a stock-out that triage reads as a ticket; returns the ticket's number."""
 
-    async def file(post_id: str, author: str = "asha", store_id: str = "S1", sku: str = "MUN-50") -> int:
+    async def file(
+        post_id: str, author: str = "asha", store_id: str = "S1", sku: str = "MUN-50", text: str = ""
+    ) -> int:
         triage.will(ticket_decision(post_id, store_id=store_id, sku=sku))
-        assert await service.accept(post(post_id, author, at=service.clock.now()))
+        assert await service.accept(post(post_id, author, text, at=service.clock.now()))
         await service.process_pending()
-        queue = await service.distributor_queue(STORES[store_id].distributor_id)
+        queue = await service.distributor_queue(stores[store_id].distributor_id)
         return max(i.ticket.id or 0 for i in queue if i.ticket.store_id == store_id and i.ticket.sku == sku)
 
     return file

@@ -29,13 +29,9 @@ async def test_distributor_system_acknowledges_and_marks_restocked_through_the_a
         f"/api/distributors/dist-north/tickets/{ticket}/restocked", json={"who": "north-erp"}, headers=NORTH
     )
     body = await restocked.json()
-    assert (
-        body["ticket"]["state"] == "restocked" and body["ticket"]["store"] == "Sharma Kirana, Kothrud, Pune"
-    )
+    assert body["ticket"]["state"] == "restocked" and body["ticket"]["store"] == "Sharma Kirana, Kothrud, Pune"
     assert (await service.board_counts()).restocked == 1
-    assert (await (await client.get("/api/distributors/dist-north/tickets", headers=NORTH)).json())[
-        "tickets"
-    ] == []
+    assert (await (await client.get("/api/distributors/dist-north/tickets", headers=NORTH)).json())["tickets"] == []
 
 
 async def test_ticket_detail_lists_every_event_with_who_when_and_why(
@@ -103,9 +99,9 @@ async def test_bad_input_is_400_naming_the_field(client: WebClient, report: Repo
         "ticket_id"
     )
     assert (await error_of(f"{url}/restocked", data=b"who=erp"))[2] == "body"  # a form, not JSON
-    assert (
-        await error_of(f"{url}/restocked", data=b"{not json", headers={"Content-Type": "application/json"})
-    )[2] == "body"
+    assert (await error_of(f"{url}/restocked", data=b"{not json", headers={"Content-Type": "application/json"}))[
+        2
+    ] == "body"
     assert (await error_of(f"{url}/restocked", json=["who"]))[2] == "body"
 
 

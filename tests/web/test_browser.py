@@ -27,11 +27,10 @@ from restock_bot.config import DATA_DIR, AreaManagerSettings, DistributorSetting
 from restock_bot.gifts import GiftState
 from restock_bot.post import Author, Post
 from restock_bot.restock import RestockService
-from restock_bot.retailers import load_stores
-from restock_bot.storage import Database
+from restock_bot.retailers import Store, load_stores
 from restock_bot.triage.decision import Action, Decision
 from restock_bot.web import create_web_app
-from tests.fakes.restock import START, FakeChannel, FakeDistributor, ScriptedTriage
+from tests.fakes.restock import ScriptedTriage
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -90,26 +89,14 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(START)
+def stores() -> dict[str, Store]:
+    """The bundled retailer list."""
+    return {s.store_id: s for s in load_stores(DATA_DIR / "stores.csv")[0]}
 
 
 @pytest.fixture
-async def service(tmp_path: Path, clock: FixedClock, settings: Settings) -> AsyncIterator[RestockService]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'browser.db'}")
-    await database.create_schema()
-    stores = {s.store_id: s for s in load_stores(DATA_DIR / "stores.csv")[0]}
-    svc = RestockService(
-        database,
-        ScriptedTriage(),
-        stores=stores,
-        clock=clock,
-        settings=settings,
-        notifier=FakeDistributor(),
-        senders=[FakeChannel()],
-    )
-    yield svc
-    await svc.close()
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'browser.db'}"
 
 
 class Scene:

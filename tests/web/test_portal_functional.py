@@ -200,9 +200,7 @@ async def test_log_out_forgets_the_login(client: WebClient) -> None:
     assert (await client.get("/distributors/dist-north")).status == 401
 
 
-async def test_ticket_page_has_a_json_twin_and_a_bad_number_names_ticket_id(
-    client: WebClient, report: Report
-) -> None:
+async def test_ticket_page_has_a_json_twin_and_a_bad_number_names_ticket_id(client: WebClient, report: Report) -> None:
     ticket = await report("p1")
     twin = await client.get(f"/distributors/dist-north/tickets/{ticket}.json", headers=bearer(NORTH_TOKEN))
     assert (await twin.json())["events"][0]["why"] == "first report"

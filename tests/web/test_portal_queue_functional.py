@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from restock_bot.clock import FixedClock
-from restock_bot.config import Settings
 from restock_bot.restock import RestockService
 from restock_bot.retailers import Store
-from restock_bot.storage import Database
 from restock_bot.tickets import TicketState
-from tests.fakes.restock import STORES, FakeChannel, FakeDistributor, ScriptedTriage, post, ticket_decision
+from tests.fakes.restock import STORES
 from tests.web.conftest import NORTH_TOKEN, Report, WebClient, bearer, form_token_of
 
 TOWNS: dict[str, Store] = {
@@ -30,31 +26,8 @@ TOWNS: dict[str, Store] = {
 
 
 @pytest.fixture
-async def service(
-    tmp_path: Path, triage: ScriptedTriage, clock: FixedClock, settings: Settings
-) -> AsyncIterator[RestockService]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'restock.db'}")
-    await database.create_schema()
-    svc = RestockService(
-        database, triage, stores=TOWNS, clock=clock, settings=settings, notifier=FakeDistributor(),
-        senders=[FakeChannel()],
-    )  # fmt: skip
-    yield svc
-    await svc.close()
-
-
-@pytest.fixture
-def report(service: RestockService, triage: ScriptedTriage) -> Report:
-    async def file(
-        post_id: str, author: str = "asha", store_id: str = "S1", sku: str = "MUN-50", text: str = ""
-    ) -> int:
-        triage.will(ticket_decision(post_id, store_id=store_id, sku=sku))
-        assert await service.accept(post(post_id, author, text, at=service.clock.now()))
-        await service.process_pending()
-        queue = await service.distributor_queue(TOWNS[store_id].distributor_id)
-        return max(i.ticket.id or 0 for i in queue if i.ticket.store_id == store_id and i.ticket.sku == sku)
-
-    return file
+def stores() -> dict[str, Store]:
+    return TOWNS
 
 
 async def signed_in(client: WebClient) -> str:

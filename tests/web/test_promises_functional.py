@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 
 from restock_bot.clock import FixedClock
-from restock_bot.config import DistributorSettings, Settings
+from restock_bot.config import Settings
 from restock_bot.restock import RestockService
 from restock_bot.storage import RetryPolicy
 from restock_bot.tickets.links import ActionLink, sign_link
 from tests.fakes.restock import START, FakeDistributor
-from tests.web.conftest import NORTH_TOKEN, SOUTH_TOKEN, Report, WebClient, bearer
+from tests.web.conftest import NORTH_TOKEN, SOUTH_TOKEN, Report, WebClient, bearer, north_and_south
 
 OPS_TOKEN = "brand-operations-token"
 LINK_SECRET = "link-secret"
@@ -24,10 +24,7 @@ NORTH, SOUTH, OPS = bearer(NORTH_TOKEN), bearer(SOUTH_TOKEN), bearer(OPS_TOKEN)
 @pytest.fixture
 def settings() -> Settings:
     return Settings(
-        distributors={
-            "dist-north": DistributorSettings(name="North Foods", portal_token=NORTH_TOKEN),
-            "dist-south": DistributorSettings(name="South Foods", portal_token=SOUTH_TOKEN),
-        },
+        distributors=north_and_south(),
         operations_token=OPS_TOKEN,
         action_links={"secret": LINK_SECRET},
         public_url="https://bot.example",

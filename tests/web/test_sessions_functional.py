@@ -7,10 +7,18 @@ from typing import Any
 
 import pytest
 
-from restock_bot.config import AreaManagerSettings, DistributorSettings, Settings
+from restock_bot.config import AreaManagerSettings, Settings
 from restock_bot.restock import RestockService
 from restock_bot.web import create_web_app
-from tests.web.conftest import MARKETING_TOKEN, NORTH_TOKEN, SOUTH_TOKEN, Report, WebClient, bearer, form_token_of
+from tests.web.conftest import (
+    MARKETING_TOKEN,
+    NORTH_TOKEN,
+    Report,
+    WebClient,
+    bearer,
+    form_token_of,
+    north_and_south,
+)
 
 AREA_TOKEN = "area-manager-token"
 
@@ -18,10 +26,7 @@ AREA_TOKEN = "area-manager-token"
 @pytest.fixture
 def settings() -> Settings:
     return Settings(
-        distributors={
-            "dist-north": DistributorSettings(name="North Foods", portal_token=NORTH_TOKEN),
-            "dist-south": DistributorSettings(name="South Foods", portal_token=SOUTH_TOKEN),
-        },
+        distributors=north_and_south(),
         area_managers={
             "pune": AreaManagerSettings(name="Anita (Pune)", portal_token=AREA_TOKEN, distributors=["dist-north"]),
         },

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from restock_bot.gifts.queue import Gift
-from restock_bot.spreadsheets import cell
+from restock_bot.spreadsheets import spreadsheet_csv
 
 COLUMNS = (
     "gift_id",
@@ -28,13 +26,10 @@ COLUMNS = (
 
 def gifts_csv(gifts: Iterable[Gift]) -> str:
     """Render gifts as CSV text with a header row; user-written cells cannot run as formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for g in gifts:
-        writer.writerow(
-            cell(v)
-            for v in (
+    return spreadsheet_csv(
+        COLUMNS,
+        (
+            (
                 g.id,
                 g.state.value,
                 g.reporter,
@@ -49,5 +44,6 @@ def gifts_csv(gifts: Iterable[Gift]) -> str:
                 g.decided_at,
                 g.shipped_at,
             )
-        )
-    return out.getvalue()
+            for g in gifts
+        ),
+    )

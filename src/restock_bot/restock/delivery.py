@@ -16,7 +16,7 @@ from restock_bot.post import Post
 from restock_bot.restock.notices import RUNG_WEBHOOK
 from restock_bot.storage.database import Database
 from restock_bot.storage.inbox import get_post_row, post_of
-from restock_bot.storage.queue import RetryPolicy, UnfinishedClaims, claim, fail, finish
+from restock_bot.storage.queue import RetryPolicy, UnfinishedClaims, claim, fail, finish, one_by_one
 from restock_bot.storage.tables import NotificationRow, ReplyRow
 
 log = structlog.get_logger(__name__)
@@ -57,17 +57,11 @@ async def deliver_replies(
             post_row = await get_post_row(session, row.to_post_row_id)
             assert row.id is not None and post_row is not None
             posts[row.id] = post_of(post_row)
-    sent = 0
-    left = list(rows)
-    try:
-        while left:
-            sent += await _deliver_reply(database, senders, clock, retry, left[0], posts)
-            left.pop(0)
-    except BaseException:  # stopping, or the database went away: the rest goes back to the outbox
-        if unfinished is not None:
-            unfinished.keep(ReplyRow, left)
-        raise
-    return Round(len(rows), sent)
+
+    async def send(row: ReplyRow) -> int:
+        return await _deliver_reply(database, senders, clock, retry, row, posts)
+
+    return Round(len(rows), await one_by_one(rows, ReplyRow, send, unfinished))
 
 
 async def _deliver_reply(
@@ -142,17 +136,11 @@ async def deliver_notifications(
             stale_after=stale_after,
             where=(col(NotificationRow.channel).in_(channels),),
         )
-    delivered = 0
-    left = list(rows)
-    try:
-        while left:
-            delivered += await _deliver_notification(database, notifier, clock, retry, mailer, left[0])
-            left.pop(0)
-    except BaseException:  # stopping, or the database went away: the rest goes back to the outbox
-        if unfinished is not None:
-            unfinished.keep(NotificationRow, left)
-        raise
-    return Round(len(rows), delivered)
+
+    async def send(row: NotificationRow) -> int:
+        return await _deliver_notification(database, notifier, clock, retry, mailer, row)
+
+    return Round(len(rows), await one_by_one(rows, NotificationRow, send, unfinished))
 
 
 async def _deliver_notification(

@@ -7,9 +7,7 @@ The address is personal data: only the gift desk shows it, the claim page never 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import secrets
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restock_bot.gifts.queue import Gift, GiftDecision, GiftState, IllegalGiftTransition, ship
-from restock_bot.spreadsheets import cell
+from restock_bot.spreadsheets import spreadsheet_csv
 from restock_bot.storage import gifts as stored_gifts
 from restock_bot.storage.database import Database, insert_new
 from restock_bot.storage.tables import GiftRow, GiftShippingRow
@@ -239,13 +237,10 @@ BATCH_COLUMNS = (
 
 def batch_csv(rows: Iterable[tuple[Gift, Shipping, str]]) -> str:
     """The approved batch for the fulfilment house: gift, store, note and address; no cell runs as a formula."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(BATCH_COLUMNS)
-    for gift, shipping, store in rows:
-        writer.writerow(
-            cell(v)
-            for v in (
+    return spreadsheet_csv(
+        BATCH_COLUMNS,
+        (
+            (
                 gift.id,
                 gift.reporter,
                 gift.reporter_name,
@@ -260,5 +255,6 @@ def batch_csv(rows: Iterable[tuple[Gift, Shipping, str]]) -> str:
                 gift.decided_by,
                 gift.decided_at,
             )
-        )
-    return out.getvalue()
+            for gift, shipping, store in rows
+        ),
+    )

@@ -76,59 +76,39 @@ def event_notifications(
     store = rules.store_label(ticket.store_id)
     distributor_actions = lifecycle.allowed_actions(ticket)
     rows: list[dict[str, Any]] = []
+
+    def notification(channel: str, recipient: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return notification_values(
+            key=f"event:{event.id}:{channel}:{recipient}",
+            channel=channel,
+            recipient=recipient,
+            distributor_id=ticket.distributor_id,
+            payload=payload,
+            now=now,
+            send_at=send_at,
+            ticket_id=ticket.id,
+            event_id=event.id,
+        )
+
     if event.kind in WEBHOOK_EVENTS:
         links = rules.links(
             ticket, distributor_actions, recipient=ticket.distributor_id, reference=event.id, now=send_at
         )
-        rows.append(
-            notification_values(
-                key=f"event:{event.id}:webhook:{ticket.distributor_id}",
-                channel="webhook",
-                recipient=ticket.distributor_id,
-                distributor_id=ticket.distributor_id,
-                payload=messages.distributor_event(ticket, event, store, reports, links),
-                now=now,
-                send_at=send_at,
-                ticket_id=ticket.id,
-                event_id=event.id,
-            )
-        )
+        payload = messages.distributor_event(ticket, event, store, reports, links)
+        rows.append(notification("webhook", ticket.distributor_id, payload))
     rung_hook = rung_webhook(event, policy, rules, ticket.distributor_id)
     if rung_hook is not None:
         actions = distributor_actions if event.tier == 1 else ()
         links = rules.links(ticket, actions, recipient=rung_hook, reference=event.id, now=send_at)
-        rows.append(
-            notification_values(
-                key=f"event:{event.id}:{RUNG_WEBHOOK}:{rung_hook}",
-                channel=RUNG_WEBHOOK,
-                recipient=rung_hook,
-                distributor_id=ticket.distributor_id,
-                payload=messages.distributor_event(ticket, event, store, reports, links),
-                now=now,
-                send_at=send_at,
-                ticket_id=ticket.id,
-                event_id=event.id,
-            )
-        )
+        payload = messages.distributor_event(ticket, event, store, reports, links)
+        rows.append(notification(RUNG_WEBHOOK, rung_hook, payload))
     for address, acts in recipients:
         actions = distributor_actions if acts else ()
         if event.kind is EventKind.CANNOT_SUPPLY and ticket.awaits_approval:
             actions = (APPROVE_NEW_DATE,)
         links = rules.links(ticket, actions, recipient=address, reference=event.id, now=send_at)
         subject, body = messages.event_email(ticket, event, store, reports, links)
-        rows.append(
-            notification_values(
-                key=f"event:{event.id}:email:{address}",
-                channel="email",
-                recipient=address,
-                distributor_id=ticket.distributor_id,
-                payload={"to": address, "subject": subject, "body": body},
-                now=now,
-                send_at=send_at,
-                ticket_id=ticket.id,
-                event_id=event.id,
-            )
-        )
+        rows.append(notification("email", address, {"to": address, "subject": subject, "body": body}))
     return rows
 
 

@@ -25,7 +25,17 @@ from restock_bot.storage.cursors import ChannelCursors
 from restock_bot.storage.database import Database
 from restock_bot.storage.outage import is_database_unavailable
 from restock_bot.storage.outbox import DeadLetter
-from restock_bot.storage.queue import RetryPolicy, UnfinishedClaims, claim, fail, fail_all, finish, finish_all, hold
+from restock_bot.storage.queue import (
+    RetryPolicy,
+    UnfinishedClaims,
+    claim,
+    fail,
+    fail_all,
+    finish,
+    finish_all,
+    hold,
+    one_by_one,
+)
 from restock_bot.storage.tables import ActionLinkUseRow, PostRow
 from restock_bot.tickets import lifecycle
 from restock_bot.tickets.digest import digest_slot
@@ -201,19 +211,15 @@ class RestockService:
                 rows = await claim(session, PostRow, now=self.clock.now(), limit=batch, stale_after=self.stale_after)
             if not rows:
                 break
-            left = list(rows)
-            try:
-                while left:
-                    assert left[0].id is not None
-                    if await self._process(left[0].id):
-                        processed += 1
-                    else:
-                        failed += 1
-                    left.pop(0)
-            except BaseException:  # stopping, or the database went away: the rest goes back to the queue
-                self.unfinished.keep(PostRow, left)
-                raise
+            done = await one_by_one(rows, PostRow, self._process_row, self.unfinished)
+            processed += done
+            failed += len(rows) - done
         return InboxRun(processed, failed)
+
+    async def _process_row(self, row: PostRow) -> int:
+        """1 when the claimed post was processed, 0 when it failed."""
+        assert row.id is not None
+        return int(await self._process(row.id))
 
     async def _process(self, row_id: int) -> bool:
         error = ""

@@ -3,16 +3,19 @@ what failed for good waits as a dead letter until an operator retries it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from restock_bot.storage.database import insert_many_new, insert_new
 from restock_bot.storage.queue import WorkStatus
 from restock_bot.storage.tables import NotificationRow, ReplyRow
+
+P = ParamSpec("P")
 
 
 def reply_values(
@@ -38,24 +41,6 @@ def reply_values(
         "attempts": 0,
         "available_at": now,
     }
-
-
-async def queue_reply(
-    session: AsyncSession,
-    *,
-    key: str,
-    kind: str,
-    channel: str,
-    to_post_row_id: int,
-    text: str,
-    now: datetime,
-    ticket_id: int | None = None,
-) -> bool:
-    """Queue a reply once per `key`; False when it was queued before."""
-    values = reply_values(
-        key=key, kind=kind, channel=channel, to_post_row_id=to_post_row_id, text=text, now=now, ticket_id=ticket_id
-    )
-    return await insert_new(session, ReplyRow, values, ["key"]) is not None
 
 
 def notification_values(
@@ -88,35 +73,26 @@ def notification_values(
     }
 
 
-async def queue_notification(
-    session: AsyncSession,
-    *,
-    key: str,
-    channel: str,
-    recipient: str,
-    distributor_id: str,
-    payload: dict[str, Any],
-    now: datetime,
-    send_at: datetime | None = None,
-    kind: str = "event",
-    ticket_id: int | None = None,
-    event_id: int | None = None,
-) -> bool:
+def _queue_once(
+    model: type[SQLModel], values: Callable[P, dict[str, Any]], doc: str
+) -> Callable[Concatenate[AsyncSession, P], Awaitable[bool]]:
+    """A function that queues the row `values` builds (same keywords) once per `key`; False when it was
+    queued before."""
+
+    async def queue(session: AsyncSession, /, *args: P.args, **fields: P.kwargs) -> bool:
+        return await insert_new(session, model, values(*args, **fields), ["key"]) is not None
+
+    queue.__doc__ = doc
+    return queue
+
+
+queue_reply = _queue_once(ReplyRow, reply_values, "Queue a reply once per `key`; False when it was queued before.")
+queue_notification = _queue_once(
+    NotificationRow,
+    notification_values,
     """Queue a notification once per `key`, to go out at `send_at` (after quiet hours) or now; False when
-    it was queued before."""
-    values = notification_values(
-        key=key,
-        channel=channel,
-        recipient=recipient,
-        distributor_id=distributor_id,
-        payload=payload,
-        now=now,
-        send_at=send_at,
-        kind=kind,
-        ticket_id=ticket_id,
-        event_id=event_id,
-    )
-    return await insert_new(session, NotificationRow, values, ["key"]) is not None
+    it was queued before.""",
+)
 
 
 async def queue_many(session: AsyncSession, box: str, rows: list[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ once instead (`UnfinishedClaims`)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -184,3 +184,24 @@ class UnfinishedClaims:
         for key in claims:
             self._claims.pop(key, None)
         return sum(handed)
+
+
+async def one_by_one(
+    rows: Sequence[Row],
+    model: type[Row],
+    work: Callable[[Row], Awaitable[int]],
+    unfinished: UnfinishedClaims | None,
+) -> int:
+    """Run `work` on each claimed row in turn; the sum of what it returned. Interrupted (stopping, or the
+    database went away), the rows not yet done are kept in `unfinished`, to go back to the queue."""
+    total = 0
+    left = list(rows)
+    try:
+        while left:
+            total += await work(left[0])
+            left.pop(0)
+    except BaseException:
+        if unfinished is not None:
+            unfinished.keep(model, left)
+        raise
+    return total

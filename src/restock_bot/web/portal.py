@@ -10,12 +10,14 @@ stock-out, cannot supply). Every page needs a sign-in (see access.py).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from restock_bot.restock import TicketNotFound
 from restock_bot.restock.queues import QueueFilter, filter_choices, ticket_reports
@@ -145,6 +147,21 @@ def _done_message(request: web.Request) -> str:
     return f"Ticket #{ticket} {action.done}." if action and ticket.isdigit() else ""
 
 
+def _page_context(request: web.Request, portal: Portal, error: str) -> dict[str, Any]:
+    """What every portal page shows: whose portal it is, the form token and the name to fill in, and what
+    went wrong with the last form (else what it did)."""
+    return {
+        "portal": portal,
+        "realm": portal.realm,
+        "distributor_name": portal.title,
+        "state_names": STATE_NAMES,
+        "csrf": form_token(request, portal.realm),
+        "who": _who(request, portal),
+        "error": error,
+        "done": "" if error else _done_message(request),
+    }
+
+
 async def _entries(request: web.Request, portal: Portal) -> list[PortalEntry]:
     wanted, distributors = _queue_filter(request, portal)
     return await portal_entries(request.app[SERVICE], distributors, wanted, request.app[PRODUCT_NAMES])
@@ -158,9 +175,6 @@ async def _queue_page(request: web.Request, portal: Portal, *, error: str = "", 
         service.database, portal.distributor_ids, service.rules.stores, service.rules.store_label
     )
     context: dict[str, Any] = {
-        "portal": portal,
-        "realm": portal.realm,
-        "distributor_name": portal.title,
         "entries": entries,
         "actions": [ACTIONS[name] for name in QUICK_ACTIONS],
         "wanted": wanted,
@@ -168,15 +182,10 @@ async def _queue_page(request: web.Request, portal: Portal, *, error: str = "", 
         "choices": choices,
         "distributors": [(d, service.rules.distributor_name(d)) for d in portal.distributor_ids],
         "states": [(s.value, STATE_NAMES[s.value]) for s in TicketState],
-        "state_names": STATE_NAMES,
         "filters": _filter_query(request),
         "back": request.path_qs,
-        "csrf": form_token(request, portal.realm),
-        "who": _who(request, portal),
-        "error": error,
-        "done": "" if error else _done_message(request),
     }
-    return render(request, "portal.html", context, status=status)
+    return render(request, "portal.html", {**context, **_page_context(request, portal, error)}, status=status)
 
 
 async def _home(request: web.Request, portal: Portal) -> web.Response:
@@ -253,80 +262,53 @@ async def _acknowledge_each(
     return acknowledged, skipped
 
 
-# --- distributor routes (the .json and .csv twins first: the bare route would take them) ---------------
+# --- the queue routes of both portals -------------------------------------------------------------------
+
+PortalHandler = Callable[[web.Request, Portal], Awaitable[web.StreamResponse]]
 
 
-@routes.get("/distributors/{distributor_id}.json")
-async def queue_json(request: web.Request) -> web.Response:
-    return await _json(request, _distributor_portal(request))
+async def _login_form(request: web.Request, portal: Portal) -> web.Response:
+    return login_page(request, portal.realm)
 
 
-@routes.get("/distributors/{distributor_id}.csv")
-async def queue_csv_export(request: web.Request) -> web.Response:
-    return await _csv(request, _distributor_portal(request))
+async def _log_in(request: web.Request, portal: Portal) -> web.StreamResponse:
+    return await log_in(request, portal.realm)
 
 
-@routes.get("/distributors/{distributor_id}")
-async def queue_page(request: web.Request) -> web.Response:
-    return await _home(request, _distributor_portal(request))
+async def _log_out(request: web.Request, portal: Portal) -> web.StreamResponse:
+    return await log_out(request, portal.realm)
 
 
-@routes.post("/distributors/{distributor_id}/acknowledge")
-async def bulk_acknowledge(request: web.Request) -> web.Response:
-    return await _bulk_acknowledge(request, _distributor_portal(request))
+# under a portal's address (the .json and .csv twins first: the bare route would take them)
+QUEUE_ROUTES: tuple[tuple[str, str, PortalHandler], ...] = (
+    ("GET", ".json", _json),
+    ("GET", ".csv", _csv),
+    ("GET", "", _home),
+    ("POST", "/acknowledge", _bulk_acknowledge),
+    ("GET", "/login", _login_form),
+    ("POST", "/login", _log_in),
+    ("POST", "/logout", _log_out),
+)
+PORTALS: tuple[tuple[str, Callable[[web.Request], Portal]], ...] = (
+    ("/distributors/{distributor_id}", _distributor_portal),
+    ("/area-managers/{manager_id}", _area_manager_portal),
+)
 
 
-@routes.get("/distributors/{distributor_id}/login")
-async def login_form(request: web.Request) -> web.Response:
-    return login_page(request, _distributor_portal(request).realm)
+def _on_portal(handle: PortalHandler, portal_of: Callable[[web.Request], Portal]) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await handle(request, portal_of(request))
+
+    return handler
 
 
-@routes.post("/distributors/{distributor_id}/login")
-async def login(request: web.Request) -> web.StreamResponse:
-    return await log_in(request, _distributor_portal(request).realm)
+def _add_queue_routes() -> None:
+    for base, portal_of in PORTALS:
+        for method, suffix, handle in QUEUE_ROUTES:
+            routes.route(method, base + suffix)(_on_portal(handle, portal_of))
 
 
-@routes.post("/distributors/{distributor_id}/logout")
-async def logout(request: web.Request) -> web.StreamResponse:
-    return await log_out(request, _distributor_portal(request).realm)
-
-
-# --- area manager routes --------------------------------------------------------------------------------
-
-
-@routes.get("/area-managers/{manager_id}.json")
-async def area_queue_json(request: web.Request) -> web.Response:
-    return await _json(request, _area_manager_portal(request))
-
-
-@routes.get("/area-managers/{manager_id}.csv")
-async def area_queue_csv(request: web.Request) -> web.Response:
-    return await _csv(request, _area_manager_portal(request))
-
-
-@routes.get("/area-managers/{manager_id}")
-async def area_queue_page(request: web.Request) -> web.Response:
-    return await _home(request, _area_manager_portal(request))
-
-
-@routes.post("/area-managers/{manager_id}/acknowledge")
-async def area_bulk_acknowledge(request: web.Request) -> web.Response:
-    return await _bulk_acknowledge(request, _area_manager_portal(request))
-
-
-@routes.get("/area-managers/{manager_id}/login")
-async def area_login_form(request: web.Request) -> web.Response:
-    return login_page(request, _area_manager_portal(request).realm)
-
-
-@routes.post("/area-managers/{manager_id}/login")
-async def area_login(request: web.Request) -> web.StreamResponse:
-    return await log_in(request, _area_manager_portal(request).realm)
-
-
-@routes.post("/area-managers/{manager_id}/logout")
-async def area_logout(request: web.Request) -> web.StreamResponse:
-    return await log_out(request, _area_manager_portal(request).realm)
+_add_queue_routes()
 
 
 # --- a ticket -------------------------------------------------------------------------------------------
@@ -370,9 +352,6 @@ async def _ticket_page(
     allowed = allowed_actions(ticket)
     now = service.clock.now()
     context = {
-        "portal": portal,
-        "realm": portal.realm,
-        "distributor_name": portal.title,
         "history": history,
         "product": product_label(request.app[PRODUCT_NAMES], ticket.sku, ticket.brand),
         "reports": await ticket_reports(service.database, ticket_id),
@@ -384,15 +363,10 @@ async def _ticket_page(
         "hours_left": (ticket.deadline - now).total_seconds() / 3600,
         "actions": [a for a in ACTIONS.values() if a.name in allowed],
         "earliest_date": (now + timedelta(days=1)).date().isoformat(),
-        "state_names": STATE_NAMES,
         "queue_path": safe_path(request.query.get("back"), portal.realm.home_path),
         "back": request.path,
-        "csrf": form_token(request, portal.realm),
-        "who": _who(request, portal),
-        "error": error,
-        "done": "" if error else _done_message(request),
     }
-    return render(request, "ticket.html", context, status=status)
+    return render(request, "ticket.html", {**context, **_page_context(request, portal, error)}, status=status)
 
 
 @routes.get("/distributors/{distributor_id}/tickets/{ticket_id}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +14,7 @@ from restock_bot.restock import RestockService, TicketNotFound
 from restock_bot.restock.board import QueueItem, TicketHistory
 from restock_bot.restock.queues import QueueFilter, portal_queue, urgency
 from restock_bot.restock.reporters import town_of
-from restock_bot.spreadsheets import cell
+from restock_bot.spreadsheets import spreadsheet_csv
 from restock_bot.storage.tables import DecisionRow, ReportRow
 from restock_bot.tickets import Ticket, TicketEvent
 from restock_bot.web.fields import BadInput, number, text_field
@@ -307,30 +305,27 @@ QUEUE_CSV_COLUMNS = (
 
 def queue_csv(entries: Iterable[PortalEntry]) -> str:
     """The queue as CSV for a spreadsheet; no cell can run as a formula."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(QUEUE_CSV_COLUMNS)
-    for e in entries:
-        t = e.ticket
-        writer.writerow(
-            cell(v)
-            for v in (
-                t.id,
-                t.state.value,
-                t.distributor_id,
-                t.store_id,
+    return spreadsheet_csv(
+        QUEUE_CSV_COLUMNS,
+        (
+            (
+                e.ticket.id,
+                e.ticket.state.value,
+                e.ticket.distributor_id,
+                e.ticket.store_id,
                 e.store,
                 e.town,
-                t.sku,
+                e.ticket.sku,
                 e.product,
                 e.reports,
-                t.opened_at,
-                t.deadline,
+                e.ticket.opened_at,
+                e.ticket.deadline,
                 round(e.hours_left, 2),
-                t.acknowledged_at,
-                t.promised_at,
-                t.restocked_at,
+                e.ticket.acknowledged_at,
+                e.ticket.promised_at,
+                e.ticket.restocked_at,
                 "; ".join(e.reasons),
             )
-        )
-    return out.getvalue()
+            for e in entries
+        ),
+    )

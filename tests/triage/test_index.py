@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from restock_bot.retailers import Store
+from restock_bot.triage.catalog import Catalogue, Product
 from restock_bot.triage.stores import StoreIndex
-from restock_bot.triage.text import read_text
+from restock_bot.triage.text import read_text, words_at
 
 
 def store(
@@ -70,3 +71,18 @@ def test_a_place_word_shared_by_a_crowd_of_stores_is_dropped_but_localities_stay
     found = hits(index, "near hilltop in kothrud")
     assert "kothrud" in found.get("place", set())
     assert "hilltop" not in found.get("place", set())
+
+
+def test_flavour_part_of_korean_and_japanese_aliases_names_the_product() -> None:
+    """'ポポ抹茶' and 'いちごポポ' join the brand and a flavour: 'ポポの抹茶' names the matcha one."""
+    products = [
+        Product("P-1", "Popo", ("ポポ", "포포", "PopoSnacks"), "Popo Matcha 40g", ("ポポ抹茶", "말차포포")),
+        Product("P-2", "Popo", ("ポポ", "포포", "PopoSnacks"), "Popo Strawberry 40g", ("いちごポポ",)),
+    ]
+    catalogue = Catalogue(products)
+    assert catalogue.cjk_flavours["抹茶"] == ("Popo", frozenset({"P-1"}))
+    assert catalogue.cjk_flavours["말차"] == ("Popo", frozenset({"P-1"}))
+    assert catalogue.cjk_flavours["いちご"] == ("Popo", frozenset({"P-2"}))
+    assert catalogue.is_brand_account("poposnacks")  # a brand alias written like a handle is its account
+    found = {(m.alias, tuple(m.skus)) for m in catalogue.find(*words_at(read_text("ポポの抹茶がない").folded))}
+    assert ("抹茶", ("P-1",)) in found and ("ポポ", ()) in found

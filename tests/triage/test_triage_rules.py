@@ -140,3 +140,26 @@ def test_a_branch_of_another_chain_named_with_this_chain_is_not_in_the_list(tria
 def test_a_city_name_reads_as_the_city_not_as_a_place_in_it(triage: Triage) -> None:
     d = triage.decide(make_post("東京のローソン、ニッボのマサラ売り切れ"))
     assert d.action is Action.CLARIFY and len(d.candidates) >= 2, d.reasons
+
+
+def test_a_chain_before_ke_paas_is_a_landmark_when_another_store_is_named(triage: Triage) -> None:
+    d = triage.decide(make_post("Star Bazaar ke paas Krishna Stores, Bengaluru me Nibbo masala nahi mila"))
+    assert d.action is Action.CLARIFY, d.reasons
+    assert {c.store_id for c in d.candidates} == {"BLR-0024", "BLR-0025"}  # the two Krishna Stores, not Star Bazaar
+
+
+def test_found_at_some_other_shop_is_still_a_stock_out_at_the_store_named(triage: Triage) -> None:
+    d = triage.decide(make_post("DMart Powai had no Nibbo tomato, so got it from a small shop nearby"))
+    assert (d.action, d.store_id, d.sku) == (Action.TICKET, "MUM-0001", "NBO-TOMATO-30"), d.reasons
+
+
+def test_the_product_having_none_of_something_is_a_complaint(triage: Triage) -> None:
+    d = triage.decide(make_post("Nibbo peri peri has no spice anymore, totally bland"))
+    assert d.action is Action.IGNORE, d.reasons
+
+
+def test_polite_japanese_negative_and_a_brand_said_not_to_be_it(triage: Triage) -> None:
+    polite = triage.decide(make_post("渋谷道玄坂のセブン、ニッボのミントないです"))
+    assert (polite.action, polite.store_id, polite.sku) == (Action.TICKET, "TYO-0001", "NBO-PUDINA-30"), polite.reasons
+    other = triage.decide(make_post("ミントのスナック、ローソン銀座一丁目店にない（ニッボじゃなくて他のやつ）"))
+    assert other.action is Action.IGNORE, other.reasons

@@ -58,14 +58,29 @@ _PRESENCE = compile_lexicon(
     ]
 )
 _NOT_THIS = re.compile(r"\s*(?:じゃ|では)(?:なく|ない)|\s*(?:이|가)?\s*(?:아니고|아니라|말고)")
+# "…so got it from this little shop": found, but at another store than the one reported
+_ELSEWHERE = re.compile(
+    r"\b(?:from|at|in) (?:this|that|another|other|some|a|one|the other|a different|some other|the next|a nearby)"
+    r"(?: \w+){0,2} (?:shop|store|kirana|dukaan|dukan|place|outlet|supermarket)\b"
+    r"|\b(?:elsewhere|somewhere else|another (?:shop|store)|other (?:shop|store)|next door"
+    r"|(?:dusri|doosri|dusre|doosre) (?:dukaan|dukan|shop|store|jagah))\b"
+    r"|(?:別|他|ほか|よそ)の(?:店|コンビニ|スーパー|とこ)|(?:다른|딴)\s*(?:데|곳|가게|편의점|매장|마트)"
+)
+# "Nibbo nimbu fizz has no fizz": the product is what has none, a complaint about it
+_HAS_NONE = re.compile(r" (?:has|have|had|having) (?:no|zero|nothing)\b")
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _RETWEET = re.compile(r"(?:^|\s)rt @\w+")
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 _STOPS = re.compile(r"[.!?,]")
 _HAD_TO = re.compile(r"had to|settle|walk|걸어|가세요|가서|갔더니|toh ")
-_LANDMARK_BEFORE = re.compile(
-    r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $|ke (?:paas|saamne) $"
+_LANDMARK_AFTER = re.compile(
+    r" (?:(?:mandir|temple|masjid|mosque|church|gurudwara|gurdwara|school|college|hospital|station|chowk|circle)"
+    r"(?: (?:ke|ki|ka) (?:paas|pass|saamne|samne|peeche|pichhe|bagal|aage))?\b"
+    r"|(?:ke|ki|ka) (?:paas|pass|saamne|samne|peeche|pichhe|bagal|aage)\b)"
+    r"|\s?の?(?:近く|向かい|隣|裏)|\s?(?:근처|맞은편|건너편)"
 )
+# "near Star Bazaar": English puts the landmark after the word; Hindi before it ("Star Bazaar ke paas")
+_LANDMARK_BEFORE = re.compile(r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $")
 _GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
 _GEO_RATIO = 1.6  # the nearest branch must be this many times nearer than the next one
 # Triage reads this many characters of a post: reports are short, and a megabyte must not stall a worker.
@@ -151,7 +166,8 @@ class Triage:
     def _about_brand(self, reading: Reading) -> bool:
         """The post names the brand (name, alias, handle or campaign hashtag), not only a flavour word, and not
         to say it is not about it ("ポポモじゃなくて", "포포모 말고")."""
-        named = [m for m in reading.products if not _NOT_THIS.match(reading.text.folded, m.end)]
+        negated = [(m.start, m.end) for m in reading.products if _NOT_THIS.match(reading.text.folded, m.end)]
+        named = [m for m in reading.products if not any(s <= m.start and m.end <= e for s, e in negated)]
         if any(not m.skus or self._alias_has_brand(m) for m in named):
             return True
         if any(
@@ -266,8 +282,10 @@ class Triage:
         for m in reading.presence():
             clause = reading.clause_of(m.start())
             clause_text = reading.text.folded[reading.clauses[clause] : m.start()]
+            clause_end = reading.clauses[clause + 1] if clause + 1 < len(reading.clauses) else len(reading.text.folded)
             if (
                 clause > last
+                and not _ELSEWHERE.search(reading.text.folded, reading.clauses[clause], clause_end)
                 and not _HAD_TO.match(m.group())
                 and not m.group().startswith("had ")  # "the only place that had it": the past, not now
                 and not _BEFORE_NOW.search(clause_text)
@@ -323,12 +341,17 @@ class Triage:
 
     def _find_absence_cues(self, reading: Reading) -> list[Cue]:
         objects = [c for c in reading.cues if c.kind == "other_object"]
+        folded = reading.text.folded
+        subjects = [  # "Nibbo fizz has no fizz": from the product's end to the end of "has no"
+            (m.end, found.end()) for m in reading.products if (found := _HAS_NONE.match(folded, m.end))
+        ]
         cues = [
             c
             for c in reading.cues
             if c.kind == "absence"
             and not _inside(c, reading.cues, ("hypothetical", "other_object"))
             and not any(0 <= c.start - o.end <= 6 for o in objects)
+            and not any(s <= c.start <= e for s, e in subjects)
         ]
         if not cues:
             return []
@@ -580,10 +603,17 @@ class Triage:
         hits = [h for h in hits if not _runs_on(h, text.folded)]
         place_spans = [(h.start, h.end) for h in hits if h.kind == "place"]
         # "near Star Bazaar": a landmark, not the store (nor is any name inside it, "Bazaar").
+        stores = [h for h in hits if h.kind in ("chain", "name")]
         landmarks = [
             (h.start, h.end)
-            for h in hits
-            if h.kind in ("chain", "name") and _LANDMARK_BEFORE.search(text.folded[max(0, h.start - 12) : h.start])
+            for h in stores
+            if _LANDMARK_BEFORE.search(text.folded[max(0, h.start - 12) : h.start])
+            # "Annapurna mandir ke paas Shree Ganesh Kirana": a name before "…ke paas" is a landmark when
+            # another store is named (alone, it may be the store: "DMart ke paas wala")
+            or (
+                _LANDMARK_AFTER.match(text.folded, h.end)
+                and any(o.end <= h.start or o.start >= h.end for o in stores if o.key != h.key)
+            )
         ]
         kept = []
         for h in hits:
@@ -785,7 +815,7 @@ _AFTER_PRODUCT = re.compile(
 
 _AFTER_PRODUCT_CJK = re.compile(
     r"\s*(?:は|が|も|도|는|은|이|가)?\s*"
-    r"(?:なかった|無かった|ない(?!で|ように|と思)|無い|なし(?![でにの])|なか(?![っなもま])|あらへん|売ってへん|置いてへん"
+    r"(?:なかった|無かった|ない(?!で(?!す)|ように|と思)|無い|なし(?![でにの])|なか(?![っなもま])|あらへん|売ってへん|置いてへん"
     r"|없|품절|매진|売り切れ|品切れ)"
 )
 

@@ -160,7 +160,7 @@ _ABSENCE = {
         r"(?:見つから|見当たら|手に入ら|買え)(?:ない|なかった|ず|なく)",
         r"見かけ(?:ない|なく|なかった|ません)",
         r"(?:(?<=[がはもの、にも\u30a0-\u30ff\u4e00-\u9fff])|(?<=全然)|(?<=もう)|(?<=だけ)|(?<=から)|(?<=ずっと)|(?<=けど))(?<!こと)"
-        r"(?:なかった|無かった|ないじゃん|ない(?!で|ように|と思)|無い(?!で|ように)|ねえ|ねー)(?!か[?？])",
+        r"(?:なかった|無かった|ないじゃん|ない(?!で(?!す)|ように|と思)|無い(?!で(?!す)|ように)|ねえ|ねー)(?!か[?？])",
         r"空っぽ",
         r"からっぽ",
         r"すっからかん",
@@ -431,7 +431,10 @@ _OTHER_OBJECT_PATTERNS = [
     r"|dad|kids?|son|daughter|wife|husband|charger|umbrella|bag|purse|glasses|spot|entrance|lift|toilet|washroom"
     r"|restroom|atm|counter|trolley|cart)\b",
     r"\b(?:meri|mera|mere|apni|apna) (?:chabi|chaabi|chaabhi|phone|gaadi|gadi|bike|purse|wallet|bag|dost|mummy)\b",
-    r"\b(?:parking|jagah|seat|trolley|chabi|chaabi) (?:hi |bhi )?" + NEG_HI + r"\b",
+    r"\b(?:parking|jagah|seat|trolley|chabi|chaabi|card machine|machine|card|cash|change|chutta|chhutta|upi|paytm"
+    r"|network|signal|wifi|ac|fan|bijli|current|staff|bill|receipt) (?:hi |bhi |to )?(?:"
+    + NEG_HI
+    + r"|illa|ledu|nathi|nei|not working)\b",
     r"\b(?:in my (?:bag|room|car|drawer))\b",
     r"(?:열쇠|키를|지갑|폰을|핸드폰|휴대폰|차를|주차|친구를|엄마를|출구|리모컨|리모콘|안경|우산|위치|어딨는지|어디\s*있는지|길을)",
     r"(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘|箸|スプーン|フォーク|レジ袋|袋|おまけ|景品|クーポン)(?:が|を|は)",

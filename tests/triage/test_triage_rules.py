@@ -163,3 +163,32 @@ def test_polite_japanese_negative_and_a_brand_said_not_to_be_it(triage: Triage) 
     assert (polite.action, polite.store_id, polite.sku) == (Action.TICKET, "TYO-0001", "NBO-PUDINA-30"), polite.reasons
     other = triage.decide(make_post("ミントのスナック、ローソン銀座一丁目店にない（ニッボじゃなくて他のやつ）"))
     assert other.action is Action.IGNORE, other.reasons
+
+
+def test_a_reply_naming_only_the_brand_keeps_the_flavour_of_the_report(triage: Triage) -> None:
+    original = make_post("Couldn't find Nibbo peri peri at DMart again", post_id="30", author="meera", place="Mumbai")
+    reply = make_post("@NibboSnacks the one in Powai", post_id="31", author="meera", in_reply_to="30")
+    d = triage.decide(reply, original)
+    assert (d.action, d.store_id, d.sku) == (Action.TICKET, "MUM-0001", "NBO-PERI-30"), d.reasons
+
+
+def test_asking_a_named_store_when_it_comes_back_is_a_report(triage: Triage) -> None:
+    asked = triage.decide(make_post("DMart Powai wale bhaiya, Nibbo masala kab aayega? roz 'kal' bolte ho"))
+    assert (asked.action, asked.store_id) == (Action.TICKET, "MUM-0001"), asked.reasons
+    launch = triage.decide(make_post("Nibbo Kochi me kab aayega?"))  # a launch question, no store
+    assert launch.action is Action.IGNORE, launch.reasons
+
+
+def test_eaten_or_given_up_is_not_missing_from_a_shelf(triage: Triage) -> None:
+    for text in (
+        "roommates ne sab kha gaya, Nibbo khatam, ab kya karu",
+        "no more Nibbo for me, exams start tomorrow",
+        "there is no Nibbo stall at the food fest this year",
+    ):
+        d = triage.decide(make_post(text))
+        assert d.action is Action.IGNORE, (text, d.reasons)
+
+
+def test_asking_is_there_a_shortage_does_not_say_it_was_found(triage: Triage) -> None:
+    d = triage.decide(make_post("every shop near me is out of Nibbo tomato. is there a shortage or what"))
+    assert d.stockout and d.action is Action.CLARIFY, d.reasons

@@ -47,7 +47,7 @@ _PRESENCE = compile_lexicon(
         r"|settle[d]? for|le aaya|le aayi|se (?:le|liya|li)\b|bhara|bhari|bhare|pada hai|pade hain"
         r"|toh (?:tha|thi|the|hai|mila|mil gaya)"
         r"|걸어감|걸어갔|가세요|가서|갔더니|있(?:는데|던데|더라|네|어|음|었|다|고|길래)|있음|있어|있더라|있네|있었|있던데|샀|구했|팔더라|팔아|あった|売ってた|買えた|見つけた|ゲット|置いてあ|並んで(?:た|いた|る|いる)"
-        r"|\b(?:was there|were there|is there|are there|tha wahan)\b"
+        r"|\b(?:was there|were there|is there|are there|tha wahan)\b(?! (?:a|an|any|some|no)\b)"
         r"|있드라|있데이|있네예|있더만|있드만|(?<!안)(?<!안\s)들어(?:왔|와\s*있)(?!다며|다는|다고|대|다던)"
         r"|\b(?:aa|a) (?:gaya|gya|gayi|gai|gaye|gye)\b"
         r"|\bplenty\b(?! of)|\b(?:undi|unnayi|unnai|irukku|irundhuchu|irundhathu|ide|ache|achhe|ase|asey)\b"
@@ -247,6 +247,8 @@ class Triage:
         absences = self._absence_cues(reading)
         if "resolved" in killers and not self._contrast(reading, killers["resolved"], absences):
             return False, [f"already fixed: '{killers['resolved'].text}'"]
+        if not absences and "asks_restock" in killers and self._names_a_store(reading):
+            return True, [f"asks a named store when it will have it again: '{killers['asks_restock'].text}'"]
         if not absences:
             for kind, what in (
                 ("hypothetical", "hypothetical or negated"),
@@ -262,6 +264,8 @@ class Triage:
             and all(self._in_clause_of(reading, c, "home") for c in absences)
         ):
             return False, [f"missing at home, not at a store: '{killers['home'].text}'"]
+        if "eaten" in killers and not self._names_a_store(reading):
+            return False, [f"eaten or given up, not missing at a store: '{killers['eaten'].text}'"]
         online = [c for c in cues if c.kind == "online" and not self._in_store_words(reading, c)]
         if online and any(self._same_clause(reading, o, absences) for o in online):
             return False, [f"sold out online / in an app: '{online[0].text}'"]
@@ -411,6 +415,14 @@ class Triage:
             in_absent = [m for m in mentions if reading.clause_of(m.start) in absent and m.skus]
             if in_absent:
                 mentions = in_absent + [m for m in mentions if not m.skus]
+        if (
+            parent is not None
+            and reading.products
+            and not any(m.skus for m in reading.products)
+            and any(m.skus and m.brand in reading.brands for m in parent.products)
+        ):  # "@nibbo_in the one in Powai" under "no Nibbo masala at DMart": the brand here, the flavour above
+            mentions = [*reading.products, *(m for m in parent.products if m.brand in reading.brands)]
+            reasons.append("flavour borrowed from the post it answers")
         if not mentions:
             return None, None
         if not reading.products:

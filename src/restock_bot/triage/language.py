@@ -376,13 +376,28 @@ _KILLERS = {
         r"値段",
         r"価格",
     ],
+    # "when will you have it again?" asked of a store: a report when the post names the store
+    "asks_restock": [
+        r"\b(?:kab (?:aayega|aaega|ayega|aayegi|aaegi|ayegi|aayenge|aaenge|aaoge|laoge|mangaoge|milega)"
+        r"|when (?:will|are|r) (?:you|u|they|it|you guys) (?:restock|re-stock|get (?:it|them|more|stock|some)|be back"
+        r"|stock(?:ing)? (?:it|them|up)|have (?:it|them|more) (?:again|back))|when is (?:it|the stock) (?:coming )?back)\b",
+        r"언제\s*(?:들어|입고|채워|들여)",
+        r"いつ(?:入荷|入る|並ぶ|再入荷|置く)",
+    ],
     # "same here" replies: a report of its own that borrows the product from the post it answers
     # at home, not at a store: "none left in the house", "ghar me khatam"
     "home": [
-        r"\b(?:in the house|at home|in my (?:house|home|kitchen|pantry|fridge)|in the (?:fridge|pantry|kitchen)"
-        r"|ghar (?:me|mein|pe|par))\b",
+        r"\b(?:in the house|at home|in my (?:house|home|kitchen|pantry|fridge|room|hostel)|in the (?:fridge|pantry|kitchen)"
+        r"|ghar (?:me|mein|pe|par)|hostel (?:me|mein|room))\b",
         r"(?:집에|냉장고에|찬장에)",
         r"(?:家に|うちに|冷蔵庫に|家の)",
+    ],
+    # eaten or given up, not missing from a shelf: "sab kha gaya", "ate the last one", "no more X for me"
+    "eaten": [
+        r"\b(?:kha (?:gaya|gayi|gaye|gya|gye|liya|liye|li|daala|dala|dale)|ate (?:all|them|it|the last|my last)"
+        r"|finished (?:the|my) (?:last|stash|packet|pack))\b",
+        r"\bno more \w+(?: \w+)? for (?:me|us)\b",
+        r"(?:다|혼자)\s*먹어\s*버렸|全部食べ(?:た|ちゃ)",
     ],
     "same": [
         r"\b(?:same|me too|here too|mine too|ditto|same here|same at|same story|same problem|same haal|same scene)\b",
@@ -439,6 +454,7 @@ _OTHER_OBJECT_PATTERNS = [
     r"(?:열쇠|키를|지갑|폰을|핸드폰|휴대폰|차를|주차|친구를|엄마를|출구|리모컨|리모콘|안경|우산|위치|어딨는지|어디\s*있는지|길을)",
     r"(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘|箸|スプーン|フォーク|レジ袋|袋|おまけ|景品|クーポン)(?:が|を|は)",
     r"\b(?:coupon|code|kupan|kod|cashback|offer)\b",
+    r"\bno \w+ (?:stall|stand|counter|kiosk|booth|ad|ads|poster|billboard|banner)\b",
 ]
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from restock_bot.config import DATA_DIR
 from restock_bot.retailers import Store
-from restock_bot.triage.catalog import Catalogue, Product
+from restock_bot.triage.catalog import Catalogue, Product, load_products
+from restock_bot.triage.decide import Triage
+from restock_bot.triage.decision import Action
 from restock_bot.triage.stores import StoreIndex
 from restock_bot.triage.text import read_text, words_at
+from tests.triage.conftest import make_post
 
 
 def store(
@@ -86,3 +90,18 @@ def test_flavour_part_of_korean_and_japanese_aliases_names_the_product() -> None
     assert catalogue.is_brand_account("poposnacks")  # a brand alias written like a handle is its account
     found = {(m.alias, tuple(m.skus)) for m in catalogue.find(*words_at(read_text("ポポの抹茶がない").folded))}
     assert ("抹茶", ("P-1",)) in found and ("ポポ", ()) in found
+
+
+def test_a_city_name_inside_a_chain_name_is_the_chain_not_the_city() -> None:
+    """'Kovai Fresh' is a chain of Chennai; 'Kovai' alone is Coimbatore's other name."""
+    stores = [
+        store(1, "Kovai Fresh Adyar", "Kovai Fresh", "Adyar", "Chennai", 13.0, 80.25),
+        store(2, "Kovai Fresh Anna Nagar", "Kovai Fresh", "Anna Nagar", "Chennai", 13.09, 80.21),
+        store(3, "Sri Balaji Stores", "", "RS Puram", "Coimbatore", 11.0, 76.95),
+        store(4, "Sri Balaji Stores", "", "Mylapore", "Chennai", 13.03, 80.27),
+    ]
+    triage = Triage(stores, load_products(DATA_DIR / "products.csv"))
+    d = triage.decide(make_post("Kovai Fresh Adyar has no Nibbo masala"))
+    assert (d.action, d.store_id) == (Action.TICKET, "S-1"), d.reasons
+    d = triage.decide(make_post("Sri Balaji Stores Kovai has no Nibbo masala"))
+    assert (d.action, d.store_id) == (Action.TICKET, "S-3"), d.reasons

@@ -3,7 +3,8 @@ names one way ("Kochi" / "Cochin", "Bengaluru" / "Bangalore" / "BLR", "부산" /
 
 The index adds these names to a city whose name (or romanised name) it recognises. Cities not listed here
 are found by the names the list gives them, their romanised forms and their suffix-less forms ("札幌市" ->
-"札幌"). Only names that say the city and nothing else are here ("Kashi" or "Doon" are other things too).
+"札幌"). Only names that say the city and nothing else are here ("Kashi", "Doon", "Pondy", "Soul" are other
+things too); a city's name inside a longer name ("Kovai Pazhamudir Nilayam") is read as part of that name.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("Tiruchirappalli", "Trichy", "Tiruchi"),
     ("Thanjavur", "Tanjore"),
     ("Thoothukudi", "Tuticorin"),
-    ("Puducherry", "Pondicherry", "Pondy"),
+    ("Puducherry", "Pondicherry"),
     ("Visakhapatnam", "Vizag", "Vishakhapatnam", "Vishakapatnam"),
     ("Vijayawada", "Bezawada"),
     ("Hyderabad", "HYD"),
@@ -55,7 +56,6 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("Nashik", "Nasik"),
     ("Aurangabad", "Chhatrapati Sambhajinagar", "Sambhajinagar"),
     ("Delhi", "Dilli"),
-    ("Puri", "Jagannath Puri"),
     # Korea: the McCune-Reischauer spellings still seen in English
     ("Busan", "Pusan"),
     ("Incheon", "Inchon"),
@@ -66,7 +66,6 @@ _GROUPS: tuple[tuple[str, ...], ...] = (
     ("Jeonju", "Chonju"),
     ("Cheongju", "Chongju"),
     ("Gyeongju", "Kyongju"),
-    ("Seoul", "Soul"),
     # Japan: older romanisations
     ("Tokyo", "Tokio"),
     ("Kobe", "Kōbe"),

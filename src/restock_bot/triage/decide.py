@@ -662,7 +662,19 @@ class Triage:
                 and any(o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named)
             )
         ]
-        return kept
+        # A city's name inside a longer name, or inside a place of another city, is part of it ("Kovai" of
+        # "Kovai Pazhamudir", "Pondy" of "Pondy Bazaar" in Chennai), not the city ("姫路" of "姫路駅南口" is).
+        return [
+            h for h in kept if h.kind != "city" or not any(self._holds_city(o, h) for o in kept if o.kind != "city")
+        ]
+
+    def _holds_city(self, wider: Hit, city: Hit) -> bool:
+        """`wider` spans the city's name and more, and is a name, or a place none of whose stores is in it."""
+        if not (
+            wider.start <= city.start and city.end <= wider.end and wider.end - wider.start > city.end - city.start
+        ):
+            return False
+        return wider.kind != "place" or not any(self.index.city_of[i] in city.ids for i in wider.ids[:64])
 
     def _in_absence_clauses(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
         """In a contrast ("not at A, found it at B") keep the stores of the clauses that report the absence."""

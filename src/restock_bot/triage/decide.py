@@ -716,10 +716,14 @@ class Triage:
     def _city_read_as_place(self, place: Hit, city_hits: list[Hit]) -> bool:
         """'札幌のローソン': a word that names a city, and a place only inside that same city, says the city."""
         same = [c for c in city_hits if c.start == place.start and c.end == place.end]
-        if not same or len(place.ids) > 4096:
+        if not same:
             return False
         city_ids = set().union(*(c.ids for c in same))
-        return all(self.index.city_of[i] in city_ids for i in place.ids)
+        city_of = self.index.city_of
+        if len(place.ids) <= _SHORT or not isinstance(city_of, array):
+            return all(city_of[i] in city_ids for i in place.ids)
+        cities = np.frombuffer(city_of, dtype=np.int32)[_as_array(place.ids)]
+        return bool(np.isin(cities, list(city_ids)).all())
 
     def _names_unlisted_branch(self, places: list[Hit], pool: _Pool) -> bool:
         """The text names a locality of a city where the chain has branches, but none there: unlisted."""

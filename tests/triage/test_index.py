@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from restock_bot.config import DATA_DIR
 from restock_bot.retailers import Store
-from restock_bot.triage.catalog import Catalogue, Product, load_products
+from restock_bot.triage.catalog import Catalogue, Product, load_products, sizes_in
 from restock_bot.triage.decide import Triage
 from restock_bot.triage.decision import Action
 from restock_bot.triage.stores import StoreIndex
@@ -105,3 +105,11 @@ def test_a_city_name_inside_a_chain_name_is_the_chain_not_the_city() -> None:
     assert (d.action, d.store_id) == (Action.TICKET, "S-1"), d.reasons
     d = triage.decide(make_post("Sri Balaji Stores Kovai has no Nibbo masala"))
     assert (d.action, d.store_id) == (Action.TICKET, "S-3"), d.reasons
+
+
+def test_pack_sizes_are_read_in_every_unit_and_script() -> None:
+    assert sizes_in("joy salted 90g") == {"90g"}
+    assert sizes_in("1 kg pack and 1.5 L bottle, 200ml can") == {"1000g", "1500ml", "200ml"}
+    assert sizes_in(read_text("जॉय 25 ग्राम वाला").folded) == {"25g"}
+    assert sizes_in("초코 150그램, チョコ150グラム") == {"150g"}
+    assert sizes_in("gs25 and 7-eleven, 3 packs") == set()

@@ -192,3 +192,23 @@ def test_eaten_or_given_up_is_not_missing_from_a_shelf(triage: Triage) -> None:
 def test_asking_is_there_a_shortage_does_not_say_it_was_found(triage: Triage) -> None:
     d = triage.decide(make_post("every shop near me is out of Nibbo tomato. is there a shortage or what"))
     assert d.stockout and d.action is Action.CLARIFY, d.reasons
+
+
+def test_the_size_said_picks_the_pack(triage: Triage) -> None:
+    """'Chatpata Masala 150g' is the family pack; a flavour alone with no size names the flavour's own pack."""
+    d = triage.decide(make_post("DMart Powai has no Nibbo chatpata masala 150g"))
+    assert (d.action, d.store_id, d.sku) == (Action.TICKET, "MUM-0001", "NBO-FAMILY-150"), d.reasons
+    d = triage.decide(make_post("DMart Powai has no Nibbo chatpata masala 30 gram"))
+    assert d.sku == "NBO-MASALA-30", d.reasons
+
+
+def test_two_stores_named_in_full_are_two_stores(triage: Triage) -> None:
+    d = triage.decide(make_post("DMart Powai and Reliance Smart Andheri West both out of Nibbo tomato"))
+    assert d.action is Action.CLARIFY
+    assert {c.store_id for c in d.candidates} == {"MUM-0001", "MUM-0007"}
+
+
+def test_the_store_in_the_clause_of_the_absence_is_the_report(triage: Triage) -> None:
+    text = "went to DMart Powai first, they had 2 packs, bought those. then DMart Chembur - NOTHING. zero."
+    d = triage.decide(make_post(f"{text} Nibbo tomato is so hard to find"))
+    assert (d.action, d.store_id) == (Action.TICKET, "MUM-0005"), d.reasons

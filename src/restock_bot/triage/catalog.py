@@ -170,6 +170,7 @@ class Catalogue:
                 self._add(k, brand, frozenset(by_alias.get(k, set())))
         self.flavour_words = self._flavour_words(products)
         self.cjk_flavours = self._cjk_flavours(products)
+        self.sizes = {p.sku: sizes_in(fold(p.name)) for p in products}  # "Nibbo Masala 30g" -> {"30g"}
         for k in self.cjk_flavours:
             self.max_cjk = max(self.max_cjk, len(k))
             self.starts.add(k[:2])
@@ -310,6 +311,27 @@ class Catalogue:
 
     def is_brand_account(self, username: str) -> bool:
         return username.casefold().lstrip("@") in self.handles
+
+
+# A pack size: "90 g", "90g", "1.5 L", "200ml", "25 gram" (Devanagari ग्राम is romanised to "gram"),
+# "120그램", "150グラム"; a multipack's count before "x" ("6 x 25 g") is read apart.
+_SIZE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(g|gm|gms|gr|gram|grams|graam|kg|ml|l|ltr|litre|liter|그램|グラム|リットル|리터)"
+    r"(?![a-z])",
+    re.IGNORECASE,
+)
+_UNIT = {"gm": "g", "gms": "g", "gr": "g", "gram": "g", "grams": "g", "graam": "g", "그램": "g", "グラム": "g",
+         "ltr": "l", "litre": "l", "liter": "l", "リットル": "l", "리터": "l"}  # fmt: skip
+
+
+def sizes_in(text: str) -> set[str]:
+    """The pack sizes written in a text, as '90g', '1.5l', '200ml' ('1 kg' is '1000g', '1 L' is '1000ml')."""
+    out = set()
+    for number, unit in _SIZE.findall(text):
+        unit = _UNIT.get(unit.lower(), unit.lower())
+        value = float(number) * (1000 if unit in ("kg", "l") else 1)
+        out.add(f"{value:g}{'g' if unit in ('g', 'kg') else 'ml'}")
+    return out
 
 
 def _without_size(name: str) -> str:

@@ -7,6 +7,7 @@ import heapq
 import re
 from array import array
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 
 from restock_bot.post import GeoPoint, Post
 from restock_bot.retailers import Store, read_stores, store_label
-from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _without_size, load_products
+from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _without_size, load_products, sizes_in
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
 from restock_bot.triage.lexicon import compile_lexicon
@@ -428,7 +429,7 @@ class Triage:
         if not reading.products:
             reasons.append("product borrowed from the post it answers")
         brands = {m.brand for m in mentions}
-        sku = self._most_specific(mentions)
+        sku = self._most_specific(mentions, self._sizes_said(reading, parent))
         if sku:
             reasons.append(f"product {sku} from '{', '.join(sorted({m.alias for m in mentions if m.skus}))}'")
         else:
@@ -438,32 +439,64 @@ class Triage:
             brand = self.catalogue.products[sku].brand
         return sku, brand
 
-    def _most_specific(self, mentions: list[ProductMention]) -> str | None:
-        named = [m for m in mentions if m.skus]
+    def _sizes_said(self, reading: Reading, parent: Reading | None) -> set[str]:
+        """Pack sizes the report says ("90g", "1 L"): of its absence clauses when it has them ("family pack
+        sold out, only 25g ones left" says no size of the missing one)."""
+        for r in (reading, parent):
+            if r is None:
+                continue
+            absent = {r.clause_of(c.start) for c in self._absence_cues(r)}
+            folded, bounds = r.text.folded, [*r.clauses, len(r.text.folded)]
+            said = set().union(
+                *(
+                    sizes_in(folded[bounds[k] : bounds[k + 1]])
+                    for k in range(len(r.clauses))
+                    if not absent or k in absent
+                )
+            )
+            if said:
+                return said
+        return set()
+
+    def _most_specific(self, mentions: list[ProductMention], sizes: AbstractSet[str] = frozenset()) -> str | None:
+        products = self.catalogue.products
         brands = {m.brand for m in mentions if not m.skus}
-        if brands:  # "Kamlo ... peri peri": a flavour of another brand of the catalogue is not this one
-            named = [m for m in named if any(self.catalogue.products[s].brand in brands for s in m.skus)]
+        # "Kamlo ... peri peri": a flavour of another brand of the catalogue is not this one
         named = [
-            m
-            for m in named
+            (m, skus)
+            for m in mentions
+            if (skus := frozenset(s for s in m.skus if not brands or products[s].brand in brands))
+        ]
+        if sizes and named:  # "salted 90g": of the salted packs, the 90 g one
+            sized = {sku for _m, skus in named for sku in skus if self.catalogue.sizes[sku] & sizes}
+            if len(sized) == 1:
+                return next(iter(sized))
+        named = [
+            (m, skus)
+            for m, skus in named
             if not any(
                 o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
-                for o in named
+                for o, _skus in named
             )
         ]
         if not named:
             return None
-        union = set().union(*(m.skus for m in named))
+        union = frozenset().union(*(skus for _m, skus in named))
         if len(union) == 1:
             return next(iter(union))
-        common = set.intersection(*(set(m.skus) for m in named))
+        common = frozenset.intersection(*(skus for _m, skus in named))
         if len(common) == 1:
             return next(iter(common))
-        fits = [sku for sku in union if all(sku in m.skus or m.alias in self._product_words(sku) for m in named)]
+        fits = [sku for sku in union if all(sku in skus or m.alias in self._product_words(sku) for m, skus in named)]
         if len(fits) == 1:
             return fits[0]
-        # A pack of another product ("Chatpata Masala Family Pack" of "Chatpata Masala") is the more specific one.
-        variants = [a for a in union if all(b == a or self._is_variant(a, b) for b in union)]
+        # A pack of another product ("Chatpata Masala Family Pack" of "Chatpata Masala") is the more specific
+        # one, when some words name it apart from the rest ("salted" alone names every salted pack: no sku).
+        variants = [
+            a
+            for a in union
+            if all(b == a or self._is_variant(a, b) for b in union) and any(a in skus < union for _m, skus in named)
+        ]
         return variants[0] if len(variants) == 1 else None
 
     def _is_variant(self, a: str, b: str) -> bool:
@@ -662,6 +695,15 @@ class Triage:
                 and any(o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start) for o in named)
             )
         ]
+        # A place word inside the full name of one store is part of that name: "More Salt Lake and Every Day
+        # Salt Lake" names two stores, and "Salt Lake" chooses between neither.
+        names = [o for o in kept if o.kind == "name"]
+        whole = [
+            (o.start, o.end)
+            for o in names
+            if len(o.ids) == 1 and any(n.end <= o.start or n.start >= o.end for n in names if n.ids != o.ids)
+        ]
+        kept = [h for h in kept if h.kind != "place" or not any(s <= h.start and h.end <= e for s, e in whole)]
         # A city's name inside a longer name, or inside a place of another city, is part of it ("Kovai" of
         # "Kovai Pazhamudir", "Pondy" of "Pondy Bazaar" in Chennai), not the city ("姫路" of "姫路駅南口" is).
         return [
@@ -679,16 +721,22 @@ class Triage:
     def _in_absence_clauses(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
         """In a contrast ("not at A, found it at B") keep the stores of the clauses that report the absence."""
         absent = {reading.clause_of(c.start) for c in self._absence_cues(reading)}
-        present = {reading.clause_of(m.start()) for m in reading.presence()} - absent
-        if not absent or not present:
+        if not absent:
             return hits
+        present = {reading.clause_of(m.start()) for m in reading.presence()} - absent
         stores = [h for h in hits if h.kind in ("name", "chain")]
         in_present = [h for h in stores if reading.clause_of(h.start) in present]
         if in_present and len(in_present) == len(stores):
             return self._other_branch(reading, hits, in_present, present)
-        if not in_present:
-            return hits
-        return [h for h in hits if reading.clause_of(h.start) not in present]
+        if in_present:
+            return [h for h in hits if reading.clause_of(h.start) not in present]
+        # "went to Saathi Zoo Road, bought 4. went to Saathi Ganeshguri - NOTHING": the stores named in the
+        # clauses of the absence are the report; stores named in other clauses (with their places) are not
+        named_in = {reading.clause_of(h.start) for h in stores}
+        elsewhere = named_in - absent
+        if elsewhere and named_in & absent:
+            return [h for h in hits if reading.clause_of(h.start) not in elsewhere]
+        return hits
 
     def _other_branch(self, reading: Reading, hits: list[Hit], found_at: list[Hit], present: set[int]) -> list[Hit]:
         """'Found it at Bachat Janipur, the Trikuta Nagar branch had none': every store named is where it was

@@ -112,4 +112,23 @@ def test_pack_sizes_are_read_in_every_unit_and_script() -> None:
     assert sizes_in("1 kg pack and 1.5 L bottle, 200ml can") == {"1000g", "1500ml", "200ml"}
     assert sizes_in(read_text("जॉय 25 ग्राम वाला").folded) == {"25g"}
     assert sizes_in("초코 150그램, チョコ150グラム") == {"150g"}
-    assert sizes_in("gs25 and 7-eleven, 3 packs") == set()
+    assert sizes_in("gs25 and 7-eleven, 3 packs") == set()  # three packs is how many, not which
+    assert sizes_in("Spicy Ramen 5-Pack") == {"5pack"} and sizes_in("매운 컵") == {"cup"}
+
+
+def test_a_brand_that_is_an_ordinary_word_or_part_of_a_store_name() -> None:
+    """'Joy' the brand, 'no joy finding…' the idiom, 'Joy Maa Tara Stores' a shop; 'Indira Ngr' is 'Indira Nagar'."""
+    products = [Product("J-1", "Joy", ("JOY",), "Joy Classic Salted 25 g", ("salted",))]
+    stores = [
+        store(1, "Joy Maa Tara Stores", "", "Gariahat", "Kolkata", 22.52, 88.37),
+        store(2, "More Indiranagar", "More", "Indiranagar", "Bengaluru", 12.97, 77.64),
+        store(3, "More Indira Nagar", "More", "Indira Nagar", "Lucknow", 26.87, 80.99),
+        store(4, "More Hazratganj", "More", "Hazratganj", "Lucknow", 26.85, 80.94),
+    ]
+    triage = Triage(stores, products)
+    assert triage.decide(make_post("No joy finding a phone charger at More Hazratganj")).action is Action.IGNORE
+    assert triage.decide(make_post("Joy Maa Tara Stores e Kurkure nei, Bingo o nei")).action is Action.IGNORE
+    d = triage.decide(make_post("No Joy at More Hazratganj"))
+    assert (d.action, d.store_id) == (Action.TICKET, "S-4"), d.reasons
+    d = triage.decide(make_post("More indira ngr out of Joy salted"))
+    assert d.action is Action.CLARIFY and {c.store_id for c in d.candidates} == {"S-2", "S-3"}, d.reasons

@@ -212,3 +212,32 @@ def test_the_store_in_the_clause_of_the_absence_is_the_report(triage: Triage) ->
     text = "went to DMart Powai first, they had 2 packs, bought those. then DMart Chembur - NOTHING. zero."
     d = triage.decide(make_post(f"{text} Nibbo tomato is so hard to find"))
     assert (d.action, d.store_id) == (Action.TICKET, "MUM-0005"), d.reasons
+
+
+def test_a_quoted_campaign_call_is_not_the_posters_words(triage: Triage) -> None:
+    text = (
+        "DMart Powai — zero Nibbo masala for 10 days. QT @NibboSnacks: Can't find Nibbo? Tell us the store "
+        "and we'll get it restocked! #FindMyNibbo"
+    )
+    d = triage.decide(make_post(text))
+    assert (d.action, d.store_id) == (Action.TICKET, "MUM-0001"), d.reasons
+
+
+def test_more_ways_of_saying_missing_and_not_missing(triage: Triage) -> None:
+    for text, action in (
+        ("DMart Powai: Nibbo chatpata masala 30g out", Action.TICKET),
+        ("DMart Powai, 4th week without Nibbo tomato. impressive", Action.TICKET),
+        ("Nibbo tomato was missing at DMart Powai in January, been fine since", Action.IGNORE),
+        (
+            "couldn't find the Nibbo shelf at DMart Powai after they moved everything, it's near billing now",
+            Action.IGNORE,
+        ),
+        (
+            "was about to complain DMart Powai had no Nibbo, then the guy brought a fresh carton from the back",
+            Action.IGNORE,
+        ),
+        ("Lay's classic salted gone from DMart Powai", Action.IGNORE),
+        ("カルビーのチーズハラペーニョがローソン銀座一丁目店にない", Action.IGNORE),
+    ):
+        d = triage.decide(make_post(text))
+        assert d.action is action, (text, d.reasons)

@@ -58,6 +58,10 @@ _PRESENCE = compile_lexicon(
         r"|(?<![아어가해])봤(?:어요|어|다|음|네|습니다)|見かけ(?:る|た|ます|ました)"
     ]
 )
+_QUOTED = re.compile(r"\s(?:QT|qt|RT|rt) @\w+:")
+_IDIOMS = re.compile(
+    r"하나(?:도|만|씩|같이|둘)|[ハは]ナから|\bno (?:joy|luck)(?= (?:finding|getting|trying|whatsoever)\b)"
+)
 _NOT_THIS = re.compile(r"\s*(?:じゃ|では)(?:なく|ない)|\s*(?:이|가)?\s*(?:아니고|아니라|말고)")
 # "…so got it from this little shop": found, but at another store than the one reported
 _ELSEWHERE = re.compile(
@@ -82,7 +86,7 @@ _LANDMARK_AFTER = re.compile(
 )
 # "near Star Bazaar": English puts the landmark after the word; Hindi before it ("Star Bazaar ke paas")
 _LANDMARK_BEFORE = re.compile(r"\b(?:near|opposite|opp|beside|next to|behind|across from)(?: the)? $")
-_GEO_PICK_KM = 8.0  # a geo point farther than this from every branch says nothing about which one
+_GEO_PICK_KM = 5.0  # a geo point farther than this from every branch (several km in a city) says nothing
 _GEO_RATIO = 1.6  # the nearest branch must be this many times nearer than the next one
 # Triage reads this many characters of a post: reports are short, and a megabyte must not stall a worker.
 MAX_TEXT = 10_000
@@ -143,8 +147,9 @@ class Triage:
 
     # -- reading ----------------------------------------------------------------------------------
     def read(self, post: Post) -> Reading:
-        text = read_text(post.text[:MAX_TEXT])
-        romanised = _romanised(post.text[:MAX_TEXT])
+        own = _QUOTED.split(post.text[:MAX_TEXT], maxsplit=1)[0]  # "… QT @brand: can't find it? tell us!"
+        text = read_text(own)
+        romanised = _romanised(own)
         # one cut of the text serves the catalogue now and the retailer index later
         cut = spans(
             text.words, text.offsets, self._max_ngram, self._max_cjk, None if romanised else self._vocab, self._starts
@@ -152,6 +157,9 @@ class Triage:
         products = self.catalogue.find_in(cut, set(text.words), romanised)
         # a near-spelling that is exactly a known store, place or city name is that name ("kochi"), not a product
         products = [m for m in products if not (m.fuzzy and m.alias in self.index.keys)]
+        # a brand that is also a word of an idiom ("하나도 없어", "ハナから", "no joy finding…") is the idiom there
+        idioms = [m.span() for m in _IDIOMS.finditer(text.folded)]
+        products = [m for m in products if not any(s <= m.start < e for s, e in idioms)]
         cues = find_cues(text.folded, with_killers=products != [] or post.in_reply_to is not None)
         cues += _product_absence(text, products)
         clauses = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text.folded) if m.end() < len(text.folded)]
@@ -169,16 +177,33 @@ class Triage:
         to say it is not about it ("ポポモじゃなくて", "포포모 말고")."""
         negated = [(m.start, m.end) for m in reading.products if _NOT_THIS.match(reading.text.folded, m.end)]
         named = [m for m in reading.products if not any(s <= m.start and m.end <= e for s, e in negated)]
+        if any(not m.skus for m in named):  # the brand, unless it is a word of a store's name ("Joy Maa Tara Stores")
+            stores = [(h.start, h.end) for h in self._raw_store_hits(reading) if h.kind in ("name", "chain")]
+            inside = [
+                m for m in named if any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in stores)
+            ]
+            named = [m for m in named if m not in inside]
         if any(not m.skus or self._alias_has_brand(m) for m in named):
             return True
         if any(
-            self.catalogue.distinctive(m) and not _after_other_brand(reading.text, m) and not _glued(reading.text, m)
+            self.catalogue.distinctive(m)
+            and not self._after_other_brand(reading.text, m)
+            and not _glued(reading.text, m)
             for m in named
         ):
             return True
         return bool(set(reading.text.mentions) & self.catalogue.handles) or bool(
             {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags
         )
+
+    def _after_other_brand(self, text: PostText, mention: ProductMention) -> bool:
+        """Another brand's name right before the product's: a capitalised Latin word ("Crunchex chatpata
+        masala"), or in Japanese a katakana name and の that is no brand, store or place we know ("カルビーの
+        うすしお", but not "ファミマのうすしお")."""
+        other = _KATAKANA_NAME_BEFORE.search(text.folded, max(0, mention.start - 16), mention.start)
+        if other and other.group(1) not in self.index.keys and other.group(1) not in self.catalogue.keys:
+            return True
+        return _after_other_brand(text, mention)
 
     def _alias_has_brand(self, mention: ProductMention) -> bool:
         return any(b in mention.alias for b in self.catalogue.brand_keys)
@@ -363,7 +388,7 @@ class Triage:
         product_clauses = {
             reading.clause_of(m.start)
             for m in reading.products
-            if not m.fuzzy and (not m.skus or not _after_other_brand(reading.text, m))
+            if not m.fuzzy and (not m.skus or not self._after_other_brand(reading.text, m))
         }
         present = {reading.clause_of(m.start()) for m in reading.presence()}
         product_present = product_clauses & present
@@ -440,21 +465,15 @@ class Triage:
         return sku, brand
 
     def _sizes_said(self, reading: Reading, parent: Reading | None) -> set[str]:
-        """Pack sizes the report says ("90g", "1 L"): of its absence clauses when it has them ("family pack
-        sold out, only 25g ones left" says no size of the missing one)."""
+        """Pack sizes the report says ("90g", "1 L", "5 pack", "cup"): of its absence clauses when they say one
+        ("family pack sold out, only 25g ones left" says no size of the missing one), else of the whole post."""
         for r in (reading, parent):
             if r is None:
                 continue
             absent = {r.clause_of(c.start) for c in self._absence_cues(r)}
             folded, bounds = r.text.folded, [*r.clauses, len(r.text.folded)]
-            said = set().union(
-                *(
-                    sizes_in(folded[bounds[k] : bounds[k + 1]])
-                    for k in range(len(r.clauses))
-                    if not absent or k in absent
-                )
-            )
-            if said:
+            said = set().union(*(sizes_in(folded[bounds[k] : bounds[k + 1]]) for k in absent))
+            if said or (said := sizes_in(folded)):  # no size where it is missing: any size the post says
                 return said
         return set()
 
@@ -593,7 +612,7 @@ class Triage:
             reasons.append(f"the place named, {wider.key}, has no branch of this chain: not in the list")
             return None, candidates(), reasons
         if in_text:
-            pool = pool.narrowed(_most_named(in_text))
+            pool = pool.narrowed(_most_named(in_text, places))
             reasons.append("place(s) " + ", ".join(_place_words(in_text)))
         elif not name_hits and self._names_unlisted_branch(places, pool):
             reasons.append("the place named has no branch of this chain: not in the list")
@@ -613,7 +632,7 @@ class Triage:
         if pool.size() > 1 and tag_places:
             tagged = pool.placed(tag_places)
             if tagged:
-                pool = pool.narrowed(_most_named(tagged))
+                pool = pool.narrowed(_most_named(tagged, tag_places))
                 reasons.append("place tag narrows to " + ", ".join(_place_words(tagged)))
 
         # A geo point near exactly one of what is left.
@@ -842,10 +861,11 @@ def _after_other_brand(text: PostText, mention: ProductMention) -> bool:
     if not before:
         return False
     word = before[-1]
-    original = _word_pattern(word).search(text.original)
+    original = _word_pattern(word).search(text.original.replace("'", "").replace("’", ""))  # "Lay's" is "lays"
     return bool(original and original.group(1)[:1].isupper() and len(word) > 2 and word not in ("the", "no", "my"))
 
 
+_KATAKANA_NAME_BEFORE = re.compile(r"(?<![\u30a0-\u30ff])([\u30a1-\u30fa\u30fc]{3,})の$")
 _HANGUL_LETTER = re.compile(r"[\uac00-\ud7a3]")
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff]")
@@ -884,13 +904,15 @@ _NO_WORDS = re.compile(
     r"|never)(?![a-z0-9])"
 )
 _AFTER_PRODUCT = re.compile(
+    r"(?: \d+(?:\.\d+)? ?(?:g|gm|gms|ml|kg|l|ltr))?"  # "Tangy Masala 45g out"
     r"(?: (?:is|was|are|were|has|have|gone|totally|completely|all|ka|ki|ke|bhi|hi))*"
     r" (?:out|gone|finished|over|missing|nahi|nai|nhi|nahin|illa|khatam|khatm|khaali|khali|gayab)"
     r"(?![a-z])"
 )
 
 _AFTER_PRODUCT_CJK = re.compile(
-    r"\s*(?:は|が|も|도|는|은|이|가)?\s*"
+    r"\s*(?:\d+(?:\.\d+)?\s*(?:g|ml|kg|l|グラム|그램)\s*)?"  # "マラバール90gない"
+    r"(?:は|が|も|도|는|은|이|가)?\s*"
     r"(?:なかった|無かった|ない(?!で(?!す)|ように|と思)|無い|なし(?![でにの])|なか(?![っなもま])|あらへん|売ってへん|置いてへん"
     r"|없|품절|매진|売り切れ|品切れ)"
 )
@@ -1006,11 +1028,28 @@ class _Pool:
         return [i for c in sorted(self.chains) for i in self.index.branches_of(c)[: self.SAMPLE]]
 
 
-def _most_named(placed: dict[int, tuple[str, ...]]) -> set[int]:
-    """The stores whose place words, together, are the longest: "Koramangala 5th Block" over "Koramangala"."""
-    length = {ks: sum(map(len, ks)) for ks in set(placed.values())}
+def _most_named(placed: dict[int, tuple[str, ...]], places: list[Hit]) -> set[int]:
+    """The stores whose place words cover the most of the text: "Koramangala 5th Block" over "Koramangala";
+    a word inside a longer one adds nothing ("Indira" inside "Indira Ngr" names no more than "Indira Ngr");
+    between equal covers, the store named by the longest single word."""
+    spans: dict[str, set[tuple[int, int]]] = {}
+    for h in places:
+        spans.setdefault(h.key, set()).add((h.start, h.end))
+    length = {  # then the longest single word: "중앙대로" whole over "중앙" and "대로" of two other names
+        ks: (_covered(s for k in ks for s in spans.get(k, ())), max(map(len, ks))) for ks in set(placed.values())
+    }
     best = max(length.values())
     return {i for i, ks in placed.items() if length[ks] == best}
+
+
+def _covered(spans: Iterable[tuple[int, int]]) -> int:
+    """How many characters the spans cover together."""
+    total, reach = 0, -1
+    for start, end in sorted(spans):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
 
 
 def _wider_place(

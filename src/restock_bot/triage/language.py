@@ -61,6 +61,8 @@ _ABSENCE = {
         r"\bhunt\b.{0,30}\b(?:treasure|impossible)\b",
         r"\b(?:not |un)a?v[a-z]{0,3}l[a-z]{0,3}b(?:le|l)\b",  # "not avilable", "unavailble", "not avlbl"
         r"\b(?:has|have|had) neither\b|\bneither\b.{0,40}\bnor\b",
+        r"\bno \d+(?:\.\d+)? ?(?:g|gm|gms|ml|kg|l)\b",  # "only the 90g... no 30g ones"
+        r"\b(?:\d+(?:st|nd|rd|th)|another|second|third|fourth) (?:day|week|month) (?:without|with no)\b",
         # "A had it, B didn't.": the negation alone closes its clause
         r"\b(?:didn'?t|did not|doesn'?t|does not|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t)(?= *(?:[.!?;]|$))",
     ],
@@ -224,6 +226,7 @@ _KILLERS = {
         r"쓱배송",
         r"택배",
         r"11\s*번가",
+        r"(?:이마트|홈플러스|롯데)\s*몰|롯데\s*on",
         r"ssg\s*닷컴|쓱\s*닷컴|요기요|지마켓|g\s*마켓|옥션|위메프|티몬|네이버\s*쇼핑|오아시스\s*마켓",
         r"(?:배달|앱|쿠팡|요기요)?\s*(?:시켰|시킴|시켜서|시키려)",
         r"yahoo!?\s*ショッピング|ヤフショ|ロハコ|lohaco|メルカリ|ネットスーパー",
@@ -247,7 +250,7 @@ _KILLERS = {
     ],
     # the product was found, or is back: a restock already happened
     "resolved": [
-        r"\b(?:back in stock|back on (?:the )?shel(?:f|ves)|restocked|re-stocked|replenished|finally (?:found|got|back"
+        r"\b(?:back in stock|back on (?:the )?shel(?:f|ves)|(?<!get it )(?<!get them )(?<!be )(?<!been )restocked|re-stocked|replenished|finally (?:found|got|back"
         r"|in stock|available|restocked)|is back|are back|it'?s back|they'?re back|came back|now available|available now"
         r"|thanks? (?:for|4) (?:the )?restock\w*|got it restocked|stocked (?:it )?again|back again|back now|now back"
         r"|back on|restocked now)\b",
@@ -263,6 +266,10 @@ _KILLERS = {
         r"\b(?:aaj|aj|ab) (?:aa|a) (?:gaya|gya|gayi|gai)\b",
         r"\b(?:ab|abhi|now|ippo|ippodhu|ivattu|ivaga|ippol|haman|aaje|aaj) (?:sab |all |everything )?"
         r"(?:theek|thik|fine|ok|okay|sorted|normal)\b",
+        r"\b(?:no (?:issues?|problems?)(?: at all)?(?: since| now| this (?:week|month))?|been fine(?: since)?|fine since"
+        r"|all good now|sorted now|now (?:a )?full(?: shelf| rack)?|full shelf now|(?:now|ab) (?:plenty|loads|lots))\b",
+        r"\bbrought (?:out )?(?:a |some |the )?(?:fresh |new )?(?:carton|box|stock|packets?|packs?|crate|case)"
+        r"(?: \w+){0,3} from (?:the )?(?:back|godown|store ?room|stock ?room|inside)\b",
         r"\b(?:bantu|bandide|bandhide|vandhuduchu|vanthuduchu|vandhachu|vanthachu|vandhiruchu|vachindi|vachesindi"
         r"|vachhindi|aavi (?:gayu|gayo|gai)|avi (?:gayu|gayo|gai)|eshe geche|ese geche|esheche)\b",
         r"(?:最近|今)は?(?:普通に|よく)?(?:見かけ|並んで|売って|置いて)",
@@ -338,7 +345,7 @@ _KILLERS = {
         r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
         r"\b(?:never|no|zero) (?:\w+ ){0,3}(?:stock|supply|availability) (?:problem|issue)s?\b",
         r"\bnever (?:has|had|have|gets?|got)\b.{0,30}\b(?:problem|issue|shortage)s?\b",
-        r"(?:売り切れ|売切れ|品切れ|欠品|在庫切れ|なくな)(?:る|た|て(?:る|た))?(?:こと|とか|の)[^。！？!?]{0,8}?"
+        r"(?:売り切れ|売切れ|品切れ|欠品|在庫切れ|なくな)(?:し|さ)?(?:る|た|て(?:る|た))?(?:こと|とか|の)[^。！？!?]{0,8}?"
         r"(?:ない|無い|ありえ|あり得|あらへん|ねえ)",
         r"(?:품절|매진|떨어지|없어지|단종)(?:되|돼)?(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까|ㄹ까)",
         r"(?:한\s*번도\s*)?(?:품절|매진|동이?\s*나|떨어)?\s*(?:본|들은|간|겪은|된|난|진)\s*적(?:이|은)?\s*(?:없|한\s*번도)",
@@ -455,6 +462,7 @@ _OTHER_OBJECT_PATTERNS = [
     r"(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘|箸|スプーン|フォーク|レジ袋|袋|おまけ|景品|クーポン)(?:が|を|は)",
     r"\b(?:coupon|code|kupan|kod|cashback|offer)\b",
     r"\bno \w+ (?:stall|stand|counter|kiosk|booth|ad|ads|poster|billboard|banner)\b",
+    r"\b(?:find|locate|spot) (?:the |their |its |a )?(?:\w+ )?(?:shelf|aisle|section|rack|counter|billing|entrance|exit)\b",
 ]
 
 

@@ -211,7 +211,7 @@ _CJK_PLACE_SPLIT = re.compile(r"(?<=[都道府県市区町村구동시군읍면�
 _POSTCODE = re.compile(r"\b\d{3}-?\d{3,4}\b")
 
 
-GRID = 0.1  # degrees of the per-chain geo grid; three cells across cover the 8 km triage looks within
+GRID = 0.1  # degrees of the per-chain geo grid; three cells across cover the 5 km triage looks within
 
 
 @dataclass(slots=True)
@@ -272,6 +272,8 @@ def _place_variants(text: str) -> frozenset[str]:
         for suffix in ("역", "駅", "동", "丁目", "区", "구", "市", "시"):
             if k.endswith(suffix) and len(k) > len(suffix) + 1:
                 out.add(k[: -len(suffix)])
+        if k.endswith("nagar") and len(k) > 7:
+            out.add(k[:-5] + "ngr")  # "Indira Ngr": how addresses and posts shorten "Nagar"
         out |= _cjk_halves(k)
     return frozenset(v for v in out if len(v) >= 2 and v not in GENERIC_PLACE_WORDS)
 
@@ -377,6 +379,8 @@ class StoreIndex:
     def _add(self, k: str, kind: str, ident: int) -> None:
         if not k:
             return
+        if k.endswith("ngr"):
+            self.vocab.add("ngr")  # n-grams grow over "Indira" + "Ngr" only if "ngr" is a word of some key
         _post(self.keys[kind], k, ident)
         if is_cjk(k[-1]) or is_cjk(k[0]):
             self.max_cjk_key = max(self.max_cjk_key, len(k))

@@ -83,3 +83,15 @@ def test_a_top_level_alternative_is_not_taken_for_a_word_boundary_pattern() -> N
     assert starts_at_word_boundary(r"\b(?:a|b)c")
     assert not starts_at_word_boundary(r"\bfoo|bar")
     assert not starts_at_word_boundary(r"(?:^|\.)not")
+
+
+@pytest.mark.parametrize(("name", "patterns"), lexicons(), ids=[n for n, _ in lexicons()])
+def test_each_cue_lexicon_keeps_its_first_letter_filter(name: str, patterns: list[str]) -> None:
+    """A pattern whose first letters cannot be told (it starts with \\d, \\s, \\w or an optional part of those)
+    turns the filter off for its whole lexicon and makes every post's search slower: write [0-9] and a
+    literal start instead."""
+    from restock_bot.triage.language import _script
+
+    for script in {_script(p) for p in patterns}:
+        group = [p for p in patterns if _script(p) == script]
+        assert compile_lexicon(group).pattern.startswith("(?="), (name, script)

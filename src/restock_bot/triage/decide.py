@@ -58,6 +58,7 @@ _PRESENCE = compile_lexicon(
         r"|(?<![아어가해])봤(?:어요|어|다|음|네|습니다)|見かけ(?:る|た|ます|ました)"
     ]
 )
+_MAYBE_SIZE = re.compile(r"\d|컵|カップ|cup|kap")
 _QUOTED = re.compile(r"\s(?:QT|qt|RT|rt) @\w+:")
 _IDIOMS = re.compile(
     r"하나(?:도|만|씩|같이|둘)|[ハは]ナから|\bno (?:joy|luck)(?= (?:finding|getting|trying|whatsoever)\b)"
@@ -178,11 +179,7 @@ class Triage:
         negated = [(m.start, m.end) for m in reading.products if _NOT_THIS.match(reading.text.folded, m.end)]
         named = [m for m in reading.products if not any(s <= m.start and m.end <= e for s, e in negated)]
         if any(not m.skus for m in named):  # the brand, unless it is a word of a store's name ("Joy Maa Tara Stores")
-            stores = [(h.start, h.end) for h in self._raw_store_hits(reading) if h.kind in ("name", "chain")]
-            inside = [
-                m for m in named if any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in stores)
-            ]
-            named = [m for m in named if m not in inside]
+            named = [m for m in named if m.skus or not self._in_store_name(reading, m)]
         if any(not m.skus or self._alias_has_brand(m) for m in named):
             return True
         if any(
@@ -196,13 +193,25 @@ class Triage:
             {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags
         )
 
+    def _in_store_name(self, reading: Reading, mention: ProductMention) -> bool:
+        """The words are part of a longer store or chain name of the same text (its store hits, found once and
+        needed for the store anyway)."""
+        return any(
+            h.kind in ("name", "chain")
+            and h.start <= mention.start
+            and mention.end <= h.end
+            and h.end - h.start > mention.end - mention.start
+            for h in self._raw_store_hits(reading)
+        )
+
     def _after_other_brand(self, text: PostText, mention: ProductMention) -> bool:
         """Another brand's name right before the product's: a capitalised Latin word ("Crunchex chatpata
         masala"), or in Japanese a katakana name and の that is no brand, store or place we know ("カルビーの
         うすしお", but not "ファミマのうすしお")."""
-        other = _KATAKANA_NAME_BEFORE.search(text.folded, max(0, mention.start - 16), mention.start)
-        if other and other.group(1) not in self.index.keys and other.group(1) not in self.catalogue.keys:
-            return True
+        if mention.start and text.folded[mention.start - 1] == "の":
+            other = _KATAKANA_NAME_BEFORE.search(text.folded, max(0, mention.start - 16), mention.start)
+            if other and other.group(1) not in self.index.keys and other.group(1) not in self.catalogue.keys:
+                return True
         return _after_other_brand(text, mention)
 
     def _alias_has_brand(self, mention: ProductMention) -> bool:
@@ -245,7 +254,6 @@ class Triage:
             return False, [f"posted by the brand's own account @{post.author.username}"]
         if _RETWEET.search(text.folded):
             return False, ["a retweet, not a report of its own"]
-        about = self._about_brand(reading) or (parent is not None and self._about_brand(parent))
         parent_stockout = parent is not None and self._absence(parent)[0]
         if parent is not None and parent_stockout:
             kinds = {c.kind for c in reading.cues}
@@ -258,9 +266,9 @@ class Triage:
                 return True, ["a reply reporting the same stock-out ('same here') under another report"]
         if not reading.products and not (parent is not None and parent.products):
             return False, ["names no product or brand of the catalogue"]
-        if not about:
-            return False, ["names a flavour but not the brand: could be another brand's"]
         found, why = self._absence(reading)
+        if found and not (self._about_brand(reading) or (parent is not None and self._about_brand(parent))):
+            return False, ["names a flavour but not the brand: could be another brand's"]
         return found, why
 
     def _absence(self, reading: Reading) -> tuple[bool, list[str]]:
@@ -468,7 +476,7 @@ class Triage:
         """Pack sizes the report says ("90g", "1 L", "5 pack", "cup"): of its absence clauses when they say one
         ("family pack sold out, only 25g ones left" says no size of the missing one), else of the whole post."""
         for r in (reading, parent):
-            if r is None:
+            if r is None or not _MAYBE_SIZE.search(r.text.folded):
                 continue
             absent = {r.clause_of(c.start) for c in self._absence_cues(r)}
             folded, bounds = r.text.folded, [*r.clauses, len(r.text.folded)]

@@ -327,14 +327,17 @@ _UNIT = {"gm": "g", "gms": "g", "gr": "g", "gram": "g", "grams": "g", "graam": "
 # A pack count ("5-Pack", "5 pack", "5개입", "5食パック", "6 x 25 g") and a cup, in any script.
 _PACK = re.compile(r"(\d+)\s*(?:-\s*)?(?:pack\b|pk\b|개입|食|個入り?|袋入り?)|(\d+)\s*x\s*\d", re.IGNORECASE)
 _CUP = re.compile(r"\bcups?\b|컵|カップ|\bkap\b", re.IGNORECASE)
+_CAN = re.compile(r"\bcans?\b|캔|缶|\bkain\b", re.IGNORECASE)
+_BOTTLE = re.compile(r"\bbottles?\b|\bbotal\b|병|ボトル|\bbotala\b", re.IGNORECASE)
 
 
 def sizes_in(text: str) -> set[str]:
     """The pack sizes written in a text, as '90g', '1.5l', '200ml' ('1 kg' is '1000g', '1 L' is '1000ml'), a
-    pack count as '5pack', a cup as 'cup'."""
+    pack count as '5pack', and 'cup', 'can', 'bottle'."""
     out = {f"{a or b}pack" for a, b in _PACK.findall(text)}
-    if _CUP.search(text):
-        out.add("cup")
+    for word, pattern in (("cup", _CUP), ("can", _CAN), ("bottle", _BOTTLE)):
+        if pattern.search(text):
+            out.add(word)
     for number, unit in _SIZE.findall(text):
         unit = _UNIT.get(unit.lower(), unit.lower())
         value = float(number) * (1000 if unit in ("kg", "l") else 1)

@@ -56,6 +56,7 @@ _PRESENCE = compile_lexicon(
         r"|\b(?:undu|unde|undallo|iruku|vaangi|vaanginen|vangi|vanginen|vaangichu|vangichu|konde|konna|konnanu"
         r"|kharida|kharidi|kharide|lidhu|lidha|ghetla|ghetli)\b"
         r"|(?<![아어가해])봤(?:어요|어|다|음|네|습니다)|見かけ(?:る|た|ます|ました)"
+        r"|\b(?:male che|male chhe|malse|mali gayu|mali gayo|mil jata|mil jaata|milta hai)\b|있었어요"
     ]
 )
 _MAYBE_SIZE = re.compile(r"\d|컵|カップ|cup|kap")
@@ -498,6 +499,10 @@ class Triage:
             sized = {sku for _m, skus in named for sku in skus if self.catalogue.sizes[sku] & sizes}
             if len(sized) == 1:
                 return next(iter(sized))
+        elif sizes and brands:  # "Nimbolo 1.25L", "Nibbo cans": the brand's one product of that size
+            sized = {sku for sku, p in products.items() if p.brand in brands and self.catalogue.sizes[sku] & sizes}
+            if len(sized) == 1:
+                return next(iter(sized))
         named = [
             (m, skus)
             for m, skus in named
@@ -866,6 +871,8 @@ def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
 def _after_other_brand(text: PostText, mention: ProductMention) -> bool:
     """'Crunchex chatpata masala': a capitalised word of no known brand right before the product's name."""
     before = text.folded[: mention.start].split()
+    if len(before) >= 2 and before[-1] in ("ka", "ki", "ke", "da", "di", "de", "ra", "ro", "nu", "na", "ni"):
+        before = before[:-1]  # "Bingo ka masala chips": the brand before the possessive
     if not before:
         return False
     word = before[-1]
@@ -913,6 +920,7 @@ _NO_WORDS = re.compile(
 )
 _AFTER_PRODUCT = re.compile(
     r"(?: \d+(?:\.\d+)? ?(?:g|gm|gms|ml|kg|l|ltr))?"  # "Tangy Masala 45g out"
+    r"(?: (?:chips|soda|sodas|drinks?|biscuits?|cookies|packets?|packs?|cans?|bottles?|noodles|wafers?|namkeen))?"
     r"(?: (?:is|was|are|were|has|have|gone|totally|completely|all|ka|ki|ke|bhi|hi))*"
     r" (?:out|gone|finished|over|missing|nahi|nai|nhi|nahin|illa|khatam|khatm|khaali|khali|gayab)"
     r"(?![a-z])"

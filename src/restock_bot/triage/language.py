@@ -81,6 +81,8 @@ _ABSENCE = {
         r"\bmukk?(?: (?:gaya|gayi|gaye|gya|gye|gai|chukka|chuki|chuke))\b|\b(?:nahi|nai|ni) (?:milya|mileya|milea|labha"
         r"|labhya|labheya)\b|\blabh(?:da|di) (?:nahi|nai|ni)\b",
         r"\bpua nai\b",
+        # Odia: "miluni" (not found), "nahi miluchi", "kichi nahi" (nothing)
+        r"\b(?:miluni|milunahi|nahi miluchi|milu nahi|kichi nahi|kichhi nahi)\b",
     ],
     "hi": [
         NEG_HI + r" (?:mil|mila|mili|mile|milta|milti|milte)\b",
@@ -259,6 +261,7 @@ _KILLERS = {
         r"\b(?:shelf|shelves|rack) (?:is |was |are |were )?(?:full|packed|loaded)\b",
         r"\b(?:remember when|those days are (?:over|gone)|used to be (?:out|empty)|no longer (?:out|empty))\b",
         r"\b(?:bharpur|bharapur|bhar gaya|bhara hua|ab (?:hai|h|mil raha|milta|available))\b",
+        r"\bstock (?:full|bharpur|plenty|bhara)\b|\b(?:badhe|sab jagah|everywhere) (?:male|mil|milta|available)\w*",
         r"\brestock (?:kar|ho) (?:diya|gaya|gya|di|dia)\b",
         r"풀렸",
         r"해결",
@@ -303,6 +306,7 @@ _KILLERS = {
         r"|flavou?r (?:is|was) (?:bad|off|weird)|half empty|more air|air ?filled|quality|packaging|less quantity"
         r"|kam quantity|hawa)\b",
         r"\b(?:achha|acha|accha|achchha|achchhaa|achchha|badhiya|badiya) (?:nahi|nahin|nhi|nai)\b",
+        r"\b(?:aadha|aadhi|adha|adhi|aadhe) (?:khaali|khali|empty|hawa)\b",
         r"\b(?:bekar|bakwas|bekaar|ganda|gandi|khushboo|khushbu|mehek|mahak)\b",
         r"\b(?:not|no longer|isnt|wasnt) (?:good|nice|tasty|the same|crispy|fresh)\b",
         r"맛없",
@@ -355,6 +359,10 @@ _KILLERS = {
         r"(?:見た|聞いた|行った|切らしてる(?:の)?(?:を)?見た)こと(?:が)?(?:ない|無い)",
         r"(?:切らし|売り切れ)(?:てる|た)(?:の|こと)(?:を)?見たこと",
         r"(?:売り切れる|なくなる)(?:前|かも)",
+        # hearsay contradicted: "없다는 분들 많던데 … 항상 있어요"; habits: "main kabhi nahi khareedta", "I never buy"
+        r"(?:없|품절)(?:다는|다던|대서|다고\s*하던)\s*(?:분|사람|말|얘기|글|소리)",
+        r"\bkabhi (?:bhi )?(?:\w+ )?(?:nahi|nahin|nhi) (?:khareed|kharid|leta|leti|lete|khata|khati|peeta|peeti)\w*",
+        r"\b(?:i|we) (?:never|don'?t|do not|no longer) (?:buy|eat|drink|like|purchase)\b",
         r"\b(?:khatam|khatm|khali|khaali|out of stock|stock out|gayab) (?:hi |bhi |to )?"
         + NEG_HI
         + r" (?:hota|hoti|hote|hua|hui|hue|hoga|hogi|hone)\b",
@@ -460,7 +468,8 @@ _OTHER_OBJECT_PATTERNS = [
     + r"|illa|ledu|nathi|nei|not working)\b",
     r"\b(?:in my (?:bag|room|car|drawer))\b",
     r"(?:열쇠|키를|지갑|폰을|핸드폰|휴대폰|차를|주차|친구를|엄마를|출구|리모컨|리모콘|안경|우산|위치|어딨는지|어디\s*있는지|길을)",
-    r"(?:鍵|財布|スマホ|携帯|車|駐車|友達|出口|傘|箸|スプーン|フォーク|レジ袋|袋|おまけ|景品|クーポン)(?:が|を|は)",
+    r"(?:鍵|財布|スマホ|携帯|車|駐車場?|友達|出口|傘|箸|スプーン|フォーク|レジ袋|袋|おまけ|景品|クーポン)(?:が|を|は)",
+    r"\b(?:koi |no )?(?:tension|problem|chinta|fikar|dikkat|issue|tamasha) (?:nathi|nahi|nahin|nai|illa|ledu|nei)\b",
     r"\b(?:coupon|code|kupan|kod|cashback|offer)\b",
     r"\bno \w+ (?:stall|stand|counter|kiosk|booth|ad|ads|poster|billboard|banner)\b",
     r"\b(?:find|locate|spot) (?:the |their |its |a )?(?:\w+ )?(?:shelf|aisle|section|rack|counter|billing|entrance|exit)\b",

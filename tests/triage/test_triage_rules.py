@@ -261,3 +261,15 @@ def test_regional_words_hearsay_habits_and_possessives(triage: Triage) -> None:
 def test_the_brand_and_a_size_name_the_one_product_of_that_size(triage: Triage) -> None:
     d = triage.decide(make_post("DMart Powai: no Nibbo 150g packs for two weeks"))
     assert (d.action, d.store_id, d.sku) == (Action.TICKET, "MUM-0001", "NBO-FAMILY-150"), d.reasons
+
+
+def test_a_reply_under_a_vague_answer_is_read_with_the_report_further_up(triage: Triage) -> None:
+    report = make_post("Nibbo tomato nahi mila DMart me", post_id="40", author="kiran", place="Mumbai, India")
+    vague = make_post("the big one", post_id="41", author="kiran", in_reply_to="40")
+    assert triage.decide(vague, report).action is Action.CLARIFY
+    answer = make_post("Powai wala", post_id="42", author="kiran", in_reply_to="41")
+    d = triage.decide(answer, vague, [report])
+    assert (d.action, d.store_id, d.sku, d.resolves) == (Action.TICKET, "MUM-0001", "NBO-TOMATO-30", "40")
+    other = make_post("Chembur DMart me bhi nahi hai", post_id="43", author="ravi", in_reply_to="41")
+    d = triage.decide(other, vague, [report])
+    assert (d.action, d.store_id, d.sku, d.resolves) == (Action.TICKET, "MUM-0005", "NBO-TOMATO-30", None)

@@ -219,12 +219,18 @@ class Triage:
         return any(b in mention.alias for b in self.catalogue.brand_keys)
 
     # -- deciding ---------------------------------------------------------------------------------
-    def decide(self, post: Post, parent: Post | None = None) -> Decision:
-        """Triage `post`; `parent` is the post it replies to (read together with it)."""
+    def decide(self, post: Post, parent: Post | None = None, earlier: Sequence[Post] = ()) -> Decision:
+        """Triage `post`; `parent` is the post it replies to (read together with it), `earlier` the posts above
+        that one, nearest first: under "the big one" (a reply naming nothing) the report is further up."""
         reading = self.read(post)
         reasons = [f"language {reading.language}"]
         if len(post.text) > MAX_TEXT:
             reasons.append(f"read the first {MAX_TEXT} of its {len(post.text)} characters")
+        between: list[tuple[Reading, Post]] = []  # replies between this post and the report it is about
+        if parent is not None and earlier:
+            parent, between = self._report_above(parent, earlier)
+            if between:
+                reasons.append("the report is further up the thread")
         parent_reading = self.read(parent) if parent is not None else None
         same_author = parent is not None and parent.author.id == post.author.id
         stockout, why = self._is_stockout(post, reading, parent_reading, same_author)
@@ -234,6 +240,7 @@ class Triage:
             return Decision(post.id, Action.IGNORE, False, None, None, brand, reading.language, (), tuple(reasons))
         store_texts = [(reading, post)]
         if parent is not None and parent_reading is not None and same_author:
+            store_texts += [(r, p) for r, p in between if p.author.id == post.author.id]
             store_texts.append((parent_reading, parent))
         # "the Lahurabir one too" under someone else's report: the same chain, at the place the reply names
         above = (parent_reading, parent.text) if parent and parent_reading and not same_author else None
@@ -244,6 +251,17 @@ class Triage:
         return Decision(
             post.id, action, True, store_id, sku, brand, reading.language, tuple(candidates), tuple(reasons), resolves
         )
+
+    def _report_above(self, parent: Post, earlier: Sequence[Post]) -> tuple[Post, list[tuple[Reading, Post]]]:
+        """The nearest post of the thread that names a product (the report), and the replies read on the way
+        to it; the parent itself when it names one, or when nothing above does."""
+        between: list[tuple[Reading, Post]] = []
+        for above in (parent, *earlier):
+            read = self.read(above)
+            if read.products:
+                return above, between
+            between.append((read, above))
+        return parent, []
 
     def _is_stockout(
         self, post: Post, reading: Reading, parent: Reading | None, same_author: bool

@@ -436,8 +436,12 @@ class StoreIndex:
             self._add(k, "place", i)
         if not store.chain:  # "さくら 三茶": words of an alias beyond the shop's name say where it is
             name_key = key(store.name)
+            # ...but not the name's own words in another script ("स्टोर्स" is "stors": "stores")
+            name_sounds = {skeleton(w) for w in tokens(fold(store.name)) if w.isascii()}
             for alias in store.aliases:
                 for word in tokens(fold(alias)):
+                    if word.isascii() and skeleton(word) in name_sounds:
+                        continue
                     if word not in name_key and key(word) not in GENERIC_PLACE_WORDS and key(word) not in SHOP_WORDS:
                         for k in _place_variants(word):
                             self._add(k, "place", i)
@@ -531,6 +535,11 @@ class StoreIndex:
             if found:
                 for kind, ids in found:
                     hits.append(Hit(span, kind, _ids(ids), start, end))
+                if romanised and len(span) >= 6 and span.isascii() and any(kind == "name" for kind, _ids in found):
+                    # a shop's name in Devanagari is its Latin name too: "माँ तारा स्टोर्स" is every "Maa Tara Stores"
+                    for kind, ids in self.skeletons.get(skeleton(span), ()):
+                        if kind == "name":
+                            hits.append(Hit(span, kind, _ids(ids), start, end, fuzzy=True))
             elif (
                 romanised
                 and len(span) <= self._loose_reach

@@ -20,6 +20,7 @@ from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _with
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
 from restock_bot.triage.lexicon import compile_lexicon
+from restock_bot.triage.pool import SHORT, Pool, as_array, most_named, place_words
 from restock_bot.triage.stores import ORDINARY_WORDS, Hit, StoreIndex
 from restock_bot.triage.text import PostText, fold, key, read_text, spans, words_at
 
@@ -618,15 +619,15 @@ class Triage:
                 geo = post.geo
         named: dict[int, str] = {}  # the stores named outright, with the name (kept for up to 256 of them)
         if name_hits:
-            pool = _Pool(index, stores=set().union(*(h.ids for h in name_hits)))
+            pool = Pool(index, stores=set().union(*(h.ids for h in name_hits)))
             if pool.size() <= 256:
                 named = {i: h.key for h in reversed(name_hits) for i in h.ids}
             reasons.append("store name(s) " + ", ".join(sorted({h.key for h in name_hits})))
         elif chains:
-            pool = _Pool(index, chains=set(chains))
+            pool = Pool(index, chains=set(chains))
             reasons.append(f"chain {', '.join(index.chains[c].name for c in chains)}: {pool.size()} branches")
         elif places and above is not None and (chains_above := self._chains_named(*above)):
-            pool = _Pool(index, chains=set(chains_above))
+            pool = Pool(index, chains=set(chains_above))
             names = ", ".join(index.chains[c].name for c in chains_above)
             reasons.append(f"a reply naming a place: the chain of the post it answers, {names}")
         else:
@@ -643,8 +644,8 @@ class Triage:
             reasons.append(f"the place named, {wider.key}, has no branch of this chain: not in the list")
             return None, candidates(), reasons
         if in_text:
-            pool = pool.narrowed(_most_named(in_text, places))
-            reasons.append("place(s) " + ", ".join(_place_words(in_text)))
+            pool = pool.narrowed(most_named(in_text, places))
+            reasons.append("place(s) " + ", ".join(place_words(in_text)))
         elif not name_hits and self._names_unlisted_branch(places, pool):
             reasons.append("the place named has no branch of this chain: not in the list")
             return None, candidates(), reasons
@@ -663,15 +664,15 @@ class Triage:
         if pool.size() > 1 and tag_places:
             tagged = pool.placed(tag_places)
             if tagged:
-                pool = pool.narrowed(_most_named(tagged, tag_places))
-                reasons.append("place tag narrows to " + ", ".join(_place_words(tagged)))
+                pool = pool.narrowed(most_named(tagged, tag_places))
+                reasons.append("place tag narrows to " + ", ".join(place_words(tagged)))
 
         # A geo point near exactly one of what is left.
         if pool.size() > 1 and geo is not None:
             picked, why = self._nearest(pool.near(geo.lat, geo.lon), geo.lat, geo.lon)
             reasons.append(why)
             if picked is not None:
-                pool = _Pool(index, stores={picked})
+                pool = Pool(index, stores={picked})
         if pool.size() == 1:
             store = index.stores[next(iter(pool.sample(None)))]
             reasons.append(f"one store left: {store.store_id} {store.label}")
@@ -818,12 +819,12 @@ class Triage:
             return False
         city_ids = set().union(*(c.ids for c in same))
         city_of = self.index.city_of
-        if len(place.ids) <= _SHORT or not isinstance(city_of, array):
+        if len(place.ids) <= SHORT or not isinstance(city_of, array):
             return all(city_of[i] in city_ids for i in place.ids)
-        cities = np.frombuffer(city_of, dtype=np.int32)[_as_array(place.ids)]
+        cities = np.frombuffer(city_of, dtype=np.int32)[as_array(place.ids)]
         return bool(np.isin(cities, list(city_ids)).all())
 
-    def _names_unlisted_branch(self, places: list[Hit], pool: _Pool) -> bool:
+    def _names_unlisted_branch(self, places: list[Hit], pool: Pool) -> bool:
         """The text names a locality of a city where the chain has branches, but none there: unlisted."""
         cities = pool.cities()
         return any(
@@ -968,124 +969,6 @@ def _product_absence(text: PostText, products: list[ProductMention]) -> list[Cue
     return cues
 
 
-class _Pool:
-    """The stores still in the running: a small explicit set, or (before any narrowing) every branch of the
-    chains named, kept implicit so a chain of 10,000 branches costs nothing until a place narrows it."""
-
-    SAMPLE = 50
-
-    def __init__(self, index: StoreIndex, *, stores: set[int] | None = None, chains: set[int] | None = None):
-        self.index = index
-        self.stores = stores
-        self.chains = chains or set()
-        self._array: np.ndarray | None = None
-
-    def has(self, i: int) -> bool:
-        return i in self.stores if self.stores is not None else self.index.chain_of[i] in self.chains
-
-    def placed(self, hits: list[Hit]) -> dict[int, tuple[str, ...]]:
-        """Stores of the pool that the place words name, with the words. Each word's posting list is met
-        with the pool from whichever side is shorter: set lookups or bisects while either side is short, one
-        vectorised bisect (numpy `searchsorted`) of the shorter sorted side into the longer one otherwise."""
-        out: dict[int, tuple[str, ...]] = {}
-        stores = self.stores
-        for k, ids in {h.key: h.ids for h in hits}.items():
-            if stores is None:
-                found: Iterable[int] = self._members(ids)
-            elif len(ids) <= _SHORT:
-                found = [i for i in ids if i in stores]
-            elif len(stores) <= _SHORT:
-                found = [i for i in stores if _contains(ids, i)]
-            else:
-                found = _intersect(self._sorted(), _as_array(ids)).tolist()
-            if not out:
-                out = dict.fromkeys(found, (k,))
-                continue
-            for i in found:
-                out[i] = (*out[i], k) if i in out else (k,)
-        return out
-
-    def _sorted(self) -> np.ndarray:
-        """The explicit pool as a sorted int32 array (made once per pool)."""
-        if self._array is None:
-            assert self.stores is not None
-            self._array = np.sort(np.fromiter(self.stores, dtype=np.int32, count=len(self.stores)))
-        return self._array
-
-    def _members(self, ids: Sequence[int]) -> Iterable[int]:
-        """The ids that are in the pool; a long posting list (a busy locality) is filtered in one numpy pass."""
-        chains_of = self.index.chain_of
-        if len(ids) <= _SHORT or self.stores is not None or not isinstance(chains_of, array):
-            return (i for i in ids if self.has(i))
-        found = _as_array(ids)
-        chain_of = np.frombuffer(chains_of, dtype=np.int32)[found]
-        if len(self.chains) == 1:
-            return found[chain_of == next(iter(self.chains))].tolist()
-        return found[np.isin(chain_of, list(self.chains))].tolist()
-
-    def size(self) -> int:
-        if self.stores is not None:
-            return len(self.stores)
-        return sum(len(self.index.branches_of(c)) for c in self.chains)
-
-    def cities(self) -> set[int]:
-        if self.stores is not None:
-            return {self.index.city_of[i] for i in self.stores}
-        return {city for c in self.chains for city in self.index.chain_cities(c)}
-
-    def in_cities(self, city_ids: set[int]) -> set[int]:
-        if self.stores is not None:
-            return {i for i in self.stores if self.index.city_of[i] in city_ids}
-        return set().union(*(self.index.branches_in_city(c, city) for c in self.chains for city in city_ids))
-
-    def near(self, lat: float, lon: float) -> np.ndarray:
-        """Stores of the pool near a point (all of a small pool; the chains' nearby grid cells otherwise)."""
-        if self.stores is not None and (len(self.stores) <= 64 or not self.chains):
-            return np.fromiter(self.stores, dtype=np.int32, count=len(self.stores))
-        cells = [self.index.branches_near(c, lat, lon) for c in self.chains]
-        near = np.concatenate(cells) if len(cells) > 1 else cells[0]
-        return near if self.stores is None else near[_in_sorted(near, self._sorted())]
-
-    def narrowed(self, stores: set[int]) -> _Pool:
-        """The pool cut down to `stores`, remembering the chains it came from (for the geo grid)."""
-        return _Pool(self.index, stores=stores, chains=self.chains)
-
-    def sample(self, geo: GeoPoint | None) -> list[int]:
-        if self.stores is not None:
-            if geo is not None and len(self.stores) > self.SAMPLE:
-                near: list[int] = self.near(geo.lat, geo.lon)[: self.SAMPLE].tolist()
-                return near or sorted(self.stores)[: self.SAMPLE]
-            return heapq.nsmallest(self.SAMPLE, self.stores)
-        if geo is not None:
-            found: list[int] = self.near(geo.lat, geo.lon)[: self.SAMPLE].tolist()
-            return found
-        return [i for c in sorted(self.chains) for i in self.index.branches_of(c)[: self.SAMPLE]]
-
-
-def _most_named(placed: dict[int, tuple[str, ...]], places: list[Hit]) -> set[int]:
-    """The stores whose place words cover the most of the text: "Koramangala 5th Block" over "Koramangala";
-    a word inside a longer one adds nothing ("Indira" inside "Indira Ngr" names no more than "Indira Ngr");
-    between equal covers, the store named by the longest single word."""
-    spans: dict[str, set[tuple[int, int]]] = {}
-    for h in places:
-        spans.setdefault(h.key, set()).add((h.start, h.end))
-    length = {  # then the longest single word: "중앙대로" whole over "중앙" and "대로" of two other names
-        ks: (_covered(s for k in ks for s in spans.get(k, ())), max(map(len, ks))) for ks in set(placed.values())
-    }
-    best = max(length.values())
-    return {i for i, ks in placed.items() if length[ks] == best}
-
-
-def _covered(spans: Iterable[tuple[int, int]]) -> int:
-    """How many characters the spans cover together."""
-    total, reach = 0, -1
-    for start, end in sorted(spans):
-        if end > reach:
-            total += end - max(start, reach)
-            reach = end
-    return total
-
-
 def _wider_place(
     places: list[Hit], placed: dict[int, tuple[str, ...]], texts: list[tuple[Reading, Post]]
 ) -> Hit | None:
@@ -1101,39 +984,3 @@ def _wider_place(
             if h.key not in matched and any(inside):
                 return h
     return None
-
-
-def _place_words(placed: dict[int, tuple[str, ...]]) -> list[str]:
-    return sorted({k for ks in set(placed.values()) for k in ks})
-
-
-# Below this many ids on either side, Python set lookups and bisects beat a numpy call's fixed cost.
-_SHORT = 48
-
-
-def _contains(ids: Sequence[int], i: int) -> bool:
-    """`i` is in the sorted posting list `ids`."""
-    j = bisect.bisect_left(ids, i)
-    return j < len(ids) and ids[j] == i
-
-
-def _as_array(ids: Sequence[int]) -> np.ndarray:
-    """A posting list as an int32 array, without a copy when it is one already."""
-    return np.frombuffer(ids, dtype=np.int32) if isinstance(ids, array) else np.asarray(ids, dtype=np.int32)
-
-
-def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The common values of two sorted arrays of distinct ids: the shorter is bisected into the longer."""
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    found: np.ndarray = short[_in_sorted(short, long)]
-    return found
-
-
-def _in_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
-    """Which of `values` are in the sorted array `ordered` (a vectorised bisect), as a boolean mask."""
-    if not len(ordered):
-        return np.zeros(len(values), dtype=bool)
-    at = np.searchsorted(ordered, values)
-    at[at == len(ordered)] = 0
-    found: np.ndarray = ordered[at] == values
-    return found

@@ -33,15 +33,30 @@ _KANA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _DEVA = re.compile(r"[\u0900-\u097F]")
 
 STOCKOUT = {
-    "en": ["No {p} at {s} again 😤", "{s} is out of {p}. Third week running.",
-           "Went to {s}, couldn't find {p} anywhere", "{p} sold out at {s}, please restock @{h}",
-           "{p} missing from the shelf at {s} #{tag}", "Not a single packet of {p} at {s} today",
-           "why does {s} never have {p} anymore?? empty shelf", "{s} has run out of {p} 😭"],
-    "hinglish": ["{s} mein {p} khatam ho gaya yaar", "{s} pe {p} nahi mila aaj bhi",
-                 "bhai {s} mein {p} ka stock hi nahi hai", "{p} {s} mein kahin nahi mil raha",
-                 "{s} wale bolte hain {p} aa hi nahi raha"],
+    "en": [
+        "No {p} at {s} again 😤",
+        "{s} is out of {p}. Third week running.",
+        "Went to {s}, couldn't find {p} anywhere",
+        "{p} sold out at {s}, please restock @{h}",
+        "{p} missing from the shelf at {s} #{tag}",
+        "Not a single packet of {p} at {s} today",
+        "why does {s} never have {p} anymore?? empty shelf",
+        "{s} has run out of {p} 😭",
+    ],
+    "hinglish": [
+        "{s} mein {p} khatam ho gaya yaar",
+        "{s} pe {p} nahi mila aaj bhi",
+        "bhai {s} mein {p} ka stock hi nahi hai",
+        "{p} {s} mein kahin nahi mil raha",
+        "{s} wale bolte hain {p} aa hi nahi raha",
+    ],
     "hi": ["{s} में {p} नहीं मिला", "{s} में {p} खत्म हो गया है", "{s} पर {p} का एक भी पैकेट नहीं है"],
-    "ko": ["{s} {p} 품절이에요 ㅠㅠ", "{s}에 {p} 하나도 없네요", "{s} 갔는데 {p} 재고 없음", "{s} {p} 다 팔렸어요 언제 들어와요?"],
+    "ko": [
+        "{s} {p} 품절이에요 ㅠㅠ",
+        "{s}에 {p} 하나도 없네요",
+        "{s} 갔는데 {p} 재고 없음",
+        "{s} {p} 다 팔렸어요 언제 들어와요?",
+    ],
     "ja": ["{s}で{p}売り切れだった…", "{s}に{p}置いてなかった", "{s}、{p}が全然ない", "{s}の{p}、今日も品切れ"],
 }
 FOUND = {
@@ -52,9 +67,17 @@ FOUND = {
     "ja": ["{s}で{p}買えた！", "{s}に{p}再入荷してた"],
 }
 OTHER = {
-    "en": ["{p} sold out on Blinkit again", "Love the new {p} flavour", "Lays out of stock at {s}, annoying",
-           "can't find my keys lol", "RT @{h}: Spotted {p}? Tell us where! #{tag}", "Is {p} available in 150g?",
-           "{p} tastes too salty now", "what a match yesterday", ""],
+    "en": [
+        "{p} sold out on Blinkit again",
+        "Love the new {p} flavour",
+        "Lays out of stock at {s}, annoying",
+        "can't find my keys lol",
+        "RT @{h}: Spotted {p}? Tell us where! #{tag}",
+        "Is {p} available in 150g?",
+        "{p} tastes too salty now",
+        "what a match yesterday",
+        "",
+    ],
     "hinglish": ["{p} Zepto pe sold out hai", "{p} ka naya flavour mast hai"],
     "hi": ["{p} का स्वाद बहुत अच्छा है"],
     "ko": ["쿠팡에서 {p} 품절이네", "{p} 맛있어요 최고"],
@@ -69,8 +92,17 @@ REPLY = {
 }
 LANG_TAG = {"en": "en", "hinglish": "hi", "hi": "hi", "ko": "ko", "ja": "ja"}
 # kind -> weight
-KINDS = {"full_name": 20, "chain_locality": 14, "independent_city": 12, "chain_geo": 8, "chain_place": 6,
-         "chain_reply": 5, "chain_only": 5, "found": 10, "other": 20}
+KINDS = {
+    "full_name": 20,
+    "chain_locality": 14,
+    "independent_city": 12,
+    "chain_geo": 8,
+    "chain_place": 6,
+    "chain_reply": 5,
+    "chain_only": 5,
+    "found": 10,
+    "other": 20,
+}
 
 
 def _script(s: str) -> str:
@@ -128,7 +160,7 @@ def _script_of_lang(lang: str) -> str:
 
 
 def _strip_branch(name: str, chain: str) -> str:
-    return name[len(chain):].strip() if chain and name.startswith(chain) else name
+    return name[len(chain) :].strip() if chain and name.startswith(chain) else name
 
 
 def generate(stores: Path, products_csv: Path, n_posts: int, seed: int) -> list[dict]:
@@ -159,14 +191,19 @@ def generate(stores: Path, products_csv: Path, n_posts: int, seed: int) -> list[
         if kind == "full_name":
             ref = rng.choice([s["name"]] * 3 + aliases)
         elif kind == "chain_locality":
-            ref = f"{chain} {_strip_branch(s['name'], chain)}" if rng.random() < 0.5 else (
-                f"{chain} {loc}" if s["country"] == "IN" else rng.choice(aliases or [s["name"]]))
+            ref = (
+                f"{chain} {_strip_branch(s['name'], chain)}"
+                if rng.random() < 0.5
+                else (f"{chain} {loc}" if s["country"] == "IN" else rng.choice(aliases or [s["name"]]))
+            )
         elif kind == "independent_city":
             ref = f"{s['name']}, {city}" if s["country"] == "IN" else f"{city} {s['name']}"
         elif kind == "chain_geo":
             ref = chain if rng.random() < 0.7 or not s["handle"] else "@" + s["handle"]
-            geo = {"lat": round(float(s["lat"]) + rng.gauss(0, 0.0008), 5),
-                   "lon": round(float(s["lon"]) + rng.gauss(0, 0.0008), 5)}
+            geo = {
+                "lat": round(float(s["lat"]) + rng.gauss(0, 0.0008), 5),
+                "lon": round(float(s["lon"]) + rng.gauss(0, 0.0008), 5),
+            }
         elif kind == "chain_place":
             ref = chain
             place = f"{loc}, {city}"
@@ -181,17 +218,32 @@ def generate(stores: Path, products_csv: Path, n_posts: int, seed: int) -> list[
         table = {"found": FOUND, "other": OTHER}.get(kind, STOCKOUT)
         text = rng.choice(table[lang]).format(p=p, s=ref, h=rng.choice(handles), tag=rng.choice(tags))
         author = {"id": str(1000 + rng.randint(0, 50000)), "username": f"user{rng.randint(0, 99999)}"}
-        post = {"id": str(1790000000000000000 + n * 10), "text": text,
-                "created_at": (t0 + timedelta(seconds=37 * n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "author": author, "lang": LANG_TAG[lang] if rng.random() < 0.8 else "und", "geo": geo,
-                "place": place, "in_reply_to": None, "bench_kind": kind, "bench_store_id": gold_store}
+        post = {
+            "id": str(1790000000000000000 + n * 10),
+            "text": text,
+            "created_at": (t0 + timedelta(seconds=37 * n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "author": author,
+            "lang": LANG_TAG[lang] if rng.random() < 0.8 else "und",
+            "geo": geo,
+            "place": place,
+            "in_reply_to": None,
+            "bench_kind": kind,
+            "bench_store_id": gold_store,
+        }
         posts.append(post)
         if kind == "chain_reply":
             post["bench_store_id"] = None
             loc_word = _strip_branch(s["name"], chain) if s["country"] != "IN" else loc
-            reply = dict(post, id=str(int(post["id"]) + 1), text=rng.choice(REPLY[lang]).format(loc=loc_word),
-                         geo=None, in_reply_to=post["id"], bench_kind="chain_reply_answer", bench_store_id=s["store_id"],
-                         created_at=(t0 + timedelta(seconds=37 * n + 600)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            reply = dict(
+                post,
+                id=str(int(post["id"]) + 1),
+                text=rng.choice(REPLY[lang]).format(loc=loc_word),
+                geo=None,
+                in_reply_to=post["id"],
+                bench_kind="chain_reply_answer",
+                bench_store_id=s["store_id"],
+                created_at=(t0 + timedelta(seconds=37 * n + 600)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
             posts.append(reply)
     return posts[:n_posts]
 
@@ -199,7 +251,9 @@ def generate(stores: Path, products_csv: Path, n_posts: int, seed: int) -> list[
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stores", type=Path, required=True)
-    ap.add_argument("--products", type=Path, default=DEFAULT_PRODUCTS if DEFAULT_PRODUCTS.exists() else FALLBACK_PRODUCTS)
+    ap.add_argument(
+        "--products", type=Path, default=DEFAULT_PRODUCTS if DEFAULT_PRODUCTS.exists() else FALLBACK_PRODUCTS
+    )
     ap.add_argument("--count", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", type=Path, required=True)

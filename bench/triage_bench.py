@@ -58,8 +58,19 @@ def pct(values: list[float], q: float) -> float:
 
 def _size_of_store(s) -> int:  # noqa: ANN001
     n = sys.getsizeof(s)
-    for f in ("store_id", "name", "chain", "handle", "address", "locality", "city", "state", "country",
-              "postcode", "distributor_id"):
+    for f in (
+        "store_id",
+        "name",
+        "chain",
+        "handle",
+        "address",
+        "locality",
+        "city",
+        "state",
+        "country",
+        "postcode",
+        "distributor_id",
+    ):
         v = getattr(s, f)
         if v:
             n += sys.getsizeof(v)
@@ -127,23 +138,30 @@ def index_breakdown(index) -> dict:  # noqa: ANN001
     other = {name: _deep_size(value) / 2**20 for name, value in vars(index).items() if name not in known}
     other_b = sum(other.values()) * 2**20
     total = stores_b + keys_b + skel_b + lists_b + chains_b + ints_b + other_b
-    sizes = sorted(((sum(_n_ids(x) for _kind, x in _pairs(inner)), k) for k, inner in index.keys.items()),
-                   reverse=True)
+    sizes = sorted(((sum(_n_ids(x) for _kind, x in _pairs(inner)), k) for k, inner in index.keys.items()), reverse=True)
     per_key = [s for s, _ in sizes]
     by_kind: dict[str, list[int]] = {}
     for inner in index.keys.values():
         for kind, x in _pairs(inner):
             by_kind.setdefault(kind, []).append(_n_ids(x))
     return {
-        "stores_mb": stores_b / 2**20, "keys_mb": keys_b / 2**20, "skeletons_mb": skel_b / 2**20,
-        "id_ints_mb": ints_b / 2**20, "other_attributes_mb": other,
-        "lists_chains_mb": (lists_b + chains_b) / 2**20, "total_mb": total / 2**20,
-        "bytes_per_store": {"stores": stores_b / n, "keys": keys_b / n, "skeletons": skel_b / n,
-                            "total": total / n},
-        "n_keys": n_keys, "n_key_ids": key_ids, "n_skeleton_keys": n_skel, "n_skeleton_ids": skel_ids,
-        "n_chains": len(index.chains), "n_cities": len(index.cities),
+        "stores_mb": stores_b / 2**20,
+        "keys_mb": keys_b / 2**20,
+        "skeletons_mb": skel_b / 2**20,
+        "id_ints_mb": ints_b / 2**20,
+        "other_attributes_mb": other,
+        "lists_chains_mb": (lists_b + chains_b) / 2**20,
+        "total_mb": total / 2**20,
+        "bytes_per_store": {"stores": stores_b / n, "keys": keys_b / n, "skeletons": skel_b / n, "total": total / n},
+        "n_keys": n_keys,
+        "n_key_ids": key_ids,
+        "n_skeleton_keys": n_skel,
+        "n_skeleton_ids": skel_ids,
+        "n_chains": len(index.chains),
+        "n_cities": len(index.cities),
         "largest_chain_branches": max((len(c.branches) for c in index.chains), default=0),
-        "posting_list_p50": pct(per_key, 50), "posting_list_p99": pct(per_key, 99),
+        "posting_list_p50": pct(per_key, 50),
+        "posting_list_p99": pct(per_key, 99),
         "largest_posting_lists": [(k, s) for s, k in sizes[:8]],
         "keys_by_kind": {k: {"keys": len(v), "ids": sum(v), "max": max(v)} for k, v in by_kind.items()},
         "max_cjk_key": index.max_cjk_key,
@@ -153,6 +171,7 @@ def index_breakdown(index) -> dict:  # noqa: ANN001
 def source_hashes() -> dict[str, str]:
     """Which triage code was measured (the triage package changes often)."""
     import hashlib
+
     src = ROOT / "src" / "restock_bot"
     files = sorted((src / "triage").glob("*.py")) + [src / "retailers.py"]
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest()[:12] for f in files}
@@ -172,8 +191,13 @@ def worker(args: argparse.Namespace) -> dict:
 
     size = args.size
     stores_csv, posts_jsonl = Path(args.stores), Path(args.posts)
-    res: dict = {"size": size, "stores_csv": str(stores_csv), "posts_jsonl": str(posts_jsonl),
-                 "python": platform.python_version(), "cpu_affinity": sorted(os.sched_getaffinity(0))}
+    res: dict = {
+        "size": size,
+        "stores_csv": str(stores_csv),
+        "posts_jsonl": str(posts_jsonl),
+        "python": platform.python_version(),
+        "cpu_affinity": sorted(os.sched_getaffinity(0)),
+    }
     res["rss_after_imports"] = rss_mb()
     res["source_sha256"] = source_hashes()
     res["gc_freeze"] = bool(args.gc_freeze)
@@ -217,11 +241,15 @@ def worker(args: argparse.Namespace) -> dict:
     for d in decisions:
         actions[d.action.value] = actions.get(d.action.value, 0) + 1
     res["actions"] = actions
-    agree = sum(1 for (p, _), d in zip(pairs, decisions, strict=True)
-                if p.raw.get("bench_store_id") and d.store_id == p.raw.get("bench_store_id"))
-    res["synthetic_store_agreement"] = {"ticket_to_intended_store": agree,
-                                        "posts_with_intended_store": sum(1 for p in posts
-                                                                         if p.raw.get("bench_store_id"))}
+    agree = sum(
+        1
+        for (p, _), d in zip(pairs, decisions, strict=True)
+        if p.raw.get("bench_store_id") and d.store_id == p.raw.get("bench_store_id")
+    )
+    res["synthetic_store_agreement"] = {
+        "ticket_to_intended_store": agree,
+        "posts_with_intended_store": sum(1 for p in posts if p.raw.get("bench_store_id")),
+    }
     stockout = [d.stockout for d in decisions]
 
     # timed runs
@@ -244,10 +272,12 @@ def worker(args: argparse.Namespace) -> dict:
     def summary(lat_all: list[int], lat_stockout: list[int], lat_other: list[int]) -> dict:
         ms = 1e-6
         qs = (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))
-        return {"all": {q: pct(lat_all, v) * ms for q, v in qs},
-                "stockout": {q: pct(lat_stockout, v) * ms for q, v in qs},
-                "not_stockout": {q: pct(lat_other, v) * ms for q, v in qs[:3]},
-                "over_10ms": sum(1 for x in lat_all if x > 10_000_000) / max(1, args.runs)}
+        return {
+            "all": {q: pct(lat_all, v) * ms for q, v in qs},
+            "stockout": {q: pct(lat_stockout, v) * ms for q, v in qs},
+            "not_stockout": {q: pct(lat_other, v) * ms for q, v in qs[:3]},
+            "over_10ms": sum(1 for x in lat_all if x > 10_000_000) / max(1, args.runs),
+        }
 
     perf = time.perf_counter_ns
     ms = 1e-6
@@ -260,13 +290,17 @@ def worker(args: argparse.Namespace) -> dict:
         gc.collect()
         gc.freeze()
         f_runs, f_all, f_so, f_other = timed_runs()
-        res["gc_frozen"] = {"runs_s": f_runs, "posts_per_s": len(posts) / statistics.median(f_runs),
-                            "latency_ms": summary(f_all, f_so, f_other)}
+        res["gc_frozen"] = {
+            "runs_s": f_runs,
+            "posts_per_s": len(posts) / statistics.median(f_runs),
+            "latency_ms": summary(f_all, f_so, f_other),
+        }
         gc.unfreeze()
     # the slowest posts (what makes the tail)
     worst = sorted(range(len(posts)), key=lambda i: lat_all[i], reverse=True)[:5]
-    res["slowest_posts"] = [{"ms": lat_all[i] * ms, "kind": posts[i].raw.get("bench_kind"), "text": posts[i].text}
-                            for i in worst]
+    res["slowest_posts"] = [
+        {"ms": lat_all[i] * ms, "kind": posts[i].raw.get("bench_kind"), "text": posts[i].text} for i in worst
+    ]
     res["rss_after_triage"] = rss_mb()
 
     # 4. naive baseline: extractOne over every store name (names folded once, outside the timing)
@@ -275,16 +309,22 @@ def worker(args: argparse.Namespace) -> dict:
     step = max(1, len(posts) // k)
     sample = [p.text.casefold() for p in posts[::step][:k]]
     naive = {}
-    for label, scorer, kk in (("partial_ratio", fuzz.partial_ratio, len(sample)),
-                              ("WRatio", fuzz.WRatio, min(len(sample), args.naive_wratio_sample))):
+    for label, scorer, kk in (
+        ("partial_ratio", fuzz.partial_ratio, len(sample)),
+        ("WRatio", fuzz.WRatio, min(len(sample), args.naive_wratio_sample)),
+    ):
         lat = []
         for text in sample[:kk]:
             a = perf()
             process.extractOne(text, names, scorer=scorer, processor=None)
             lat.append(perf() - a)
         total = sum(lat) / 1e9
-        naive[label] = {"posts": kk, "posts_per_s": kk / total, "p50_ms": pct(lat, 50) * ms,
-                        "p99_ms": pct(lat, 99) * ms}
+        naive[label] = {
+            "posts": kk,
+            "posts_per_s": kk / total,
+            "p50_ms": pct(lat, 50) * ms,
+            "p99_ms": pct(lat, 99) * ms,
+        }
     naive["speedup_vs_partial_ratio"] = res["posts_per_s"] / naive["partial_ratio"]["posts_per_s"]
     naive["speedup_vs_WRatio"] = res["posts_per_s"] / naive["WRatio"]["posts_per_s"]
     res["naive"] = naive
@@ -305,6 +345,7 @@ def worker(args: argparse.Namespace) -> dict:
         import cProfile
         import io
         import pstats
+
         prof = cProfile.Profile()
         prof.enable()
         for p, parent in pairs:
@@ -336,22 +377,56 @@ def ensure_data(size: int, n_posts: int, seed: int) -> tuple[Path, Path]:
     py = sys.executable
     if not stores.exists():
         t = time.perf_counter()
-        subprocess.run([py, str(HERE / "synth_stores.py"), "--count", str(size), "--out", str(stores),
-                        "--seed", str(seed)], check=True)
+        subprocess.run(
+            [py, str(HERE / "synth_stores.py"), "--count", str(size), "--out", str(stores), "--seed", str(seed)],
+            check=True,
+        )
         print(f"generated {stores.name} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     if not posts.exists():
-        subprocess.run([py, str(HERE / "synth_posts.py"), "--stores", str(stores), "--out", str(posts),
-                        "--count", str(n_posts), "--seed", str(seed + 4)], check=True)
+        subprocess.run(
+            [
+                py,
+                str(HERE / "synth_posts.py"),
+                "--stores",
+                str(stores),
+                "--out",
+                str(posts),
+                "--count",
+                str(n_posts),
+                "--seed",
+                str(seed + 4),
+            ],
+            check=True,
+        )
     return stores, posts
 
 
 def run_size(size: int, args: argparse.Namespace) -> dict | None:
     stores, posts = ensure_data(size, args.posts, args.seed)
     out = OUT / f"results-{size}{args.tag}.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--size", str(size), "--stores", str(stores),
-           "--posts-file", str(posts), "--products", str(args.products), "--runs", str(args.runs),
-           "--naive-sample", str(args.naive_sample), "--naive-wratio-sample", str(args.naive_wratio_sample),
-           "--naive-full-upto", str(args.naive_full_upto), "--json", str(out)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        "--size",
+        str(size),
+        "--stores",
+        str(stores),
+        "--posts-file",
+        str(posts),
+        "--products",
+        str(args.products),
+        "--runs",
+        str(args.runs),
+        "--naive-sample",
+        str(args.naive_sample),
+        "--naive-wratio-sample",
+        str(args.naive_wratio_sample),
+        "--naive-full-upto",
+        str(args.naive_full_upto),
+        "--json",
+        str(out),
+    ]
     if size in args.profile:
         cmd.append("--profile-this")
     if args.no_memwalk:
@@ -363,8 +438,9 @@ def run_size(size: int, args: argparse.Namespace) -> dict | None:
     print(f"[{size:,} stores] {' '.join(cmd[:4])} ...", file=sys.stderr)
     t = time.perf_counter()
     try:
-        subprocess.run(cmd, check=True, timeout=args.timeout,
-                       env={**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"})
+        subprocess.run(
+            cmd, check=True, timeout=args.timeout, env={**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
+        )
     except subprocess.TimeoutExpired:
         print(f"[{size:,} stores] timed out after {args.timeout}s", file=sys.stderr)
         return None
@@ -404,22 +480,36 @@ def print_table(results: list[dict]) -> None:
     row("index structures (getsizeof, MB)", lambda r: f"{r['index_memory']['total_mb']:.0f}")
     row("  bytes / store", lambda r: f"{r['index_memory']['bytes_per_store']['total']:.0f}")
     row("triage posts/s (median of runs)", lambda r: f"{r['posts_per_s']:,.0f}")
-    row("decide p50 / p99 (ms), all",
-        lambda r: f"{r['latency_ms']['all']['p50']:.2f} / {r['latency_ms']['all']['p99']:.2f}")
-    row("decide p50 / p99 (ms), stock-outs",
-        lambda r: f"{r['latency_ms']['stockout']['p50']:.2f} / {r['latency_ms']['stockout']['p99']:.2f}")
+    row(
+        "decide p50 / p99 (ms), all",
+        lambda r: f"{r['latency_ms']['all']['p50']:.2f} / {r['latency_ms']['all']['p99']:.2f}",
+    )
+    row(
+        "decide p50 / p99 (ms), stock-outs",
+        lambda r: f"{r['latency_ms']['stockout']['p50']:.2f} / {r['latency_ms']['stockout']['p99']:.2f}",
+    )
     row("decide max (ms)", lambda r: f"{r['latency_ms']['all']['max']:.1f}")
-    row("naive partial_ratio posts/s", lambda r: f"{r['naive']['partial_ratio']['posts_per_s']:,.1f} "
-                                                 f"(n={r['naive']['partial_ratio']['posts']})")
-    row("naive WRatio posts/s",
-        lambda r: f"{r['naive']['WRatio']['posts_per_s']:,.1f} (n={r['naive']['WRatio']['posts']})")
+    row(
+        "naive partial_ratio posts/s",
+        lambda r: f"{r['naive']['partial_ratio']['posts_per_s']:,.1f} (n={r['naive']['partial_ratio']['posts']})",
+    )
+    row(
+        "naive WRatio posts/s",
+        lambda r: f"{r['naive']['WRatio']['posts_per_s']:,.1f} (n={r['naive']['WRatio']['posts']})",
+    )
     row("speed-up vs partial_ratio", lambda r: f"{r['naive']['speedup_vs_partial_ratio']:,.0f}×")
     row("speed-up vs WRatio", lambda r: f"{r['naive']['speedup_vs_WRatio']:,.0f}×")
     row("gc.freeze(): posts/s", lambda r: f"{r['gc_frozen']['posts_per_s']:,.0f}")
-    row("gc.freeze(): p99 / max (ms)", lambda r: f"{r['gc_frozen']['latency_ms']['all']['p99']:.2f} / "
-                                                 f"{r['gc_frozen']['latency_ms']['all']['max']:.1f}")
-    row("actions ticket/clarify/ignore",
-        lambda r: "/".join(str(r['actions'].get(a, 0)) for a in ("ticket", "clarify", "ignore")))
+    row(
+        "gc.freeze(): p99 / max (ms)",
+        lambda r: (
+            f"{r['gc_frozen']['latency_ms']['all']['p99']:.2f} / {r['gc_frozen']['latency_ms']['all']['max']:.1f}"
+        ),
+    )
+    row(
+        "actions ticket/clarify/ignore",
+        lambda r: "/".join(str(r["actions"].get(a, 0)) for a in ("ticket", "clarify", "ignore")),
+    )
     Console().print(table)
 
 
@@ -430,11 +520,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--products", type=Path, default=PRODUCTS)
-    ap.add_argument("--naive-sample", type=int, default=50,
-                    help="posts timed for the naive scan above --naive-full-upto")
+    ap.add_argument(
+        "--naive-sample", type=int, default=50, help="posts timed for the naive scan above --naive-full-upto"
+    )
     ap.add_argument("--naive-wratio-sample", type=int, default=20)
-    ap.add_argument("--naive-full-upto", type=int, default=1000,
-                    help="time the naive scan on every post up to this size")
+    ap.add_argument(
+        "--naive-full-upto", type=int, default=1000, help="time the naive scan on every post up to this size"
+    )
     ap.add_argument("--profile", default="", help="comma-separated sizes to cProfile (e.g. 100000)")
     ap.add_argument("--no-memwalk", action="store_true")
     ap.add_argument("--no-taskset", action="store_true")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,7 +101,7 @@ class ScriptedTriage:
     def will(self, decision: Decision) -> None:
         self.answers[decision.post_id] = decision
 
-    def decide(self, post: Post, parent: Post | None = None) -> Decision:
+    def decide(self, post: Post, parent: Post | None = None, earlier: Sequence[Post] = ()) -> Decision:
         self.parents[post.id] = parent.id if parent else None
         if post.id == "explode":
             raise ValueError("triage could not read this post")

@@ -67,3 +67,25 @@ async def test_which_store_question_and_answer_through_real_triage(
     assert queued.ticket.store_id == "S2"
     [credited] = (await service.ticket_history(queued.ticket.id or 0)).reports
     assert credited.reporter == "x:asha"
+
+
+async def test_a_vague_answer_then_a_clear_one_resolves_the_original_report(
+    real_service: tuple[RestockService, FakeChannel],
+) -> None:
+    """'the big one' names no branch, so the bot asks again; the answer to that question is read with the
+    report two posts up (the thread through the stored decisions) and credits the original reporter."""
+    service, channel = real_service
+    await service.accept(post("e1", "asha", "Can't find Munchu Masala Chips at Greenleaf Supermarket #soldout"))
+    await service.process_pending()
+    await service.deliver_outboxes()
+    await service.accept(post("e2", "asha", "the big one", in_reply_to="bot-1"))
+    await service.process_pending()
+    await service.deliver_outboxes()
+    assert len(channel.sent) == 2 and "Which store" in channel.sent[1][1]
+    assert await service.distributor_queue("dist-north") == []
+    await service.accept(post("e3", "asha", "the one in Baner", in_reply_to="bot-2"))
+    await service.process_pending()
+    [queued] = await service.distributor_queue("dist-north")
+    assert (queued.ticket.store_id, queued.ticket.sku) == ("S2", "MUN-50")
+    [credited] = (await service.ticket_history(queued.ticket.id or 0)).reports
+    assert credited.reporter == "x:asha"

@@ -6,7 +6,7 @@ Heavy modules are imported inside the functions, so `restock-bot triage` and `--
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,7 +31,7 @@ ConfigOption = typer.Option(help="TOML config file (else RESTOCK_BOT_CONFIG, RES
 class NoTriage:
     """The triage of commands that only read and change tickets: it is never asked."""
 
-    def decide(self, post: Post, parent: Post | None = None) -> Decision:
+    def decide(self, post: Post, parent: Post | None = None, earlier: Sequence[Post] = ()) -> Decision:
         raise RuntimeError(f"post {post.channel}/{post.id}: this command does not triage posts")
 
 

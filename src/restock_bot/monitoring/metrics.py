@@ -7,7 +7,7 @@ process reports the same totals."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -114,9 +114,9 @@ class TimedTriage:
         self._triage = triage
         self._metrics = metrics
 
-    def decide(self, post: Post, parent: Post | None = None) -> Decision:
+    def decide(self, post: Post, parent: Post | None = None, earlier: Sequence[Post] = ()) -> Decision:
         started = time.perf_counter()
-        decision = self._triage.decide(post, parent)
+        decision = self._triage.decide(post, parent, earlier)
         seconds = time.perf_counter() - started
         self._metrics.triage_seconds.observe(seconds)
         self._metrics.posts_triaged.labels(post.channel, decision.action.value).inc()

@@ -5,10 +5,10 @@ replies and gifts come from events and happen once per event."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,17 +46,28 @@ class TicketNotFound(LookupError):
 # --- posts -----------------------------------------------------------------------------------------
 
 
+class Decide(Protocol):
+    """Triage's answer for a post, read with the post it answers and the thread above that one."""
+
+    def __call__(self, post: Post, parent: Post | None = None, earlier: Sequence[Post] = ()) -> Decision: ...
+
+
 async def handle_post(
     session: AsyncSession,
     row: PostRow,
-    decide: Callable[[Post, Post | None], Decision],
+    decide: Decide,
     rules: Rules,
     now: datetime,
 ) -> Decision:
-    """Triage one inbox post (with the post it answers, when that was asked 'which store?') and act on it."""
+    """Triage one inbox post (with the post it answers, when that was asked 'which store?', and the thread
+    above that one) and act on it."""
     post = inbox.post_of(row)
     parent_row = await inbox.clarified_parent(session, row)
-    decision = decide(post, inbox.post_of(parent_row) if parent_row else None)
+    if parent_row is None:
+        decision = decide(post, None)
+    else:
+        earlier = [inbox.post_of(r) for r in await inbox.thread_above(session, parent_row)]
+        decision = decide(post, inbox.post_of(parent_row), earlier)
     await act_on_decision(session, row, decision, parent_row, rules, now)
     return decision
 

@@ -18,7 +18,7 @@ posts seeing what its earlier ones did (a repeat report joins the ticket opened 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,7 +44,7 @@ from restock_bot.triage.decision import Action, Decision
 
 log = structlog.get_logger(__name__)
 
-Decide = Callable[[Post, Post | None], Decision]
+Decide = flows.Decide
 
 
 @dataclass(slots=True)
@@ -300,6 +300,18 @@ async def _clarified_parent(
     return parent if decision.action is Action.CLARIFY and parent.id != row.id else None
 
 
+async def _thread_above(session: AsyncSession, parent: PostRow, parent_of: dict[int, PostRow]) -> list[PostRow]:
+    """The thread above `parent`, nearest first: through this batch's own links, then the stored ones."""
+    above: list[PostRow] = []
+    current = parent
+    while current.id in parent_of and len(above) < 4:
+        current = parent_of[current.id]
+        above.append(current)
+    if len(above) < 4:
+        above += await inbox.thread_above(session, current, 4 - len(above))
+    return above
+
+
 async def _own_pass(
     session: AsyncSession, row: PostRow, decision: Decision, parent: PostRow | None, rules: Rules, now: datetime
 ) -> str | None:
@@ -328,13 +340,19 @@ async def act_on_posts(
     errors: dict[int, str] = {}
     decided: list[tuple[PostRow, Decision, PostRow | None]] = []
     seen: dict[tuple[str, str], tuple[PostRow, Decision]] = {}
+    parent_of: dict[int, PostRow] = {}  # the parent each post of this batch was read with (not stored yet)
     intake = Intake(session, rules, now)
     for row in rows:
         assert row.id is not None
         parent = await _clarified_parent(session, row, seen)
         try:
             post = intake.posts[row.id] = inbox.post_of(row)
-            decision = decide(post, inbox.post_of(parent) if parent else None)
+            if parent is None:
+                decision = decide(post, None)
+            else:
+                parent_of[row.id] = parent
+                earlier = [inbox.post_of(r) for r in await _thread_above(session, parent, parent_of)]
+                decision = decide(post, inbox.post_of(parent), earlier)
         except Exception as exc:  # one bad post must not stop the batch
             errors[row.id] = _error(exc)
             continue

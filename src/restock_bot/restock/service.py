@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -51,7 +51,7 @@ log = structlog.get_logger(__name__)
 class Triager(Protocol):
     """What the service needs of triage."""
 
-    def decide(self, post: Post, parent: Post | None = None) -> Decision: ...
+    def decide(self, post: Post, parent: Post | None = None, earlier: Sequence[Post] = ()) -> Decision: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,23 @@ async def _answered_row(session: AsyncSession, row: PostRow) -> PostRow | None:
     return await get_post_row(session, reply.to_post_row_id) if reply else None
 
 
+async def thread_above(session: AsyncSession, row: PostRow, limit: int = 4) -> list[PostRow]:
+    """The posts above `row` in its thread, nearest first, as triage linked them (each decision keeps the post
+    it read as the parent): under a vague answer ("the big one") the report is further up."""
+    above: list[PostRow] = []
+    current = row
+    while len(above) < limit and current.id is not None:
+        decision = await decision_of(session, current.id)
+        if decision is None or decision.parent_row_id is None:
+            break
+        parent = await get_post_row(session, decision.parent_row_id)
+        if parent is None or any(parent.id == r.id for r in (row, *above)):
+            break
+        above.append(parent)
+        current = parent
+    return above
+
+
 async def clarified_parent(session: AsyncSession, row: PostRow) -> PostRow | None:
     """The post this one answers when that post was asked 'which store?', else None."""
     if not row.in_reply_to:

@@ -273,3 +273,20 @@ def test_a_reply_under_a_vague_answer_is_read_with_the_report_further_up(triage:
     other = make_post("Chembur DMart me bhi nahi hai", post_id="43", author="ravi", in_reply_to="41")
     d = triage.decide(other, vague, [report])
     assert (d.action, d.store_id, d.sku, d.resolves) == (Action.TICKET, "MUM-0005", "NBO-TOMATO-30", None)
+
+
+def test_promos_questions_other_missing_things_and_a_brand_said_not_to_be_it(triage: Triage) -> None:
+    for text, action in (
+        ("닙보 마살라 1+1 행사! 품절 전에 GS25에서 만나요", Action.IGNORE),  # "before it sells out": a promo
+        ("GS25 강남역점 닙보 민트 없어요. 재입고 언제 되나요?", Action.TICKET),  # asking when, not "restocked"
+        ("DMart Powai has no milk today so my Nibbo masala chai plan is dead", Action.IGNORE),
+        ("DMart Powai has a HUGE Nibbo display lol, not running out anytime soon", Action.IGNORE),
+        ("DMart Powai — no Kurkure masala anywhere (not Nibbo, the other one)", Action.IGNORE),
+    ):
+        d = triage.decide(make_post(text))
+        assert d.action is action, (text, d.reasons)
+
+
+def test_a_plural_names_the_alias_it_is_the_plural_of(triage: Triage) -> None:
+    d = triage.decide(make_post("DMart Powai has no Nibbo cheesy jalapenos"))
+    assert (d.action, d.sku) == (Action.TICKET, "NBO-CHEESE-30"), d.reasons

@@ -165,6 +165,11 @@ class Catalogue:
                 k = key(alias)
                 by_alias.setdefault(k, set()).add(p.sku)
                 brand_of_key.setdefault(k, p.brand)
+                if k.isascii() and k[-1:].isalpha() and not k.endswith("s") and " " in alias.strip():
+                    # "classic sachet" is said "classic sachets"
+                    by_alias.setdefault(k + "s", set()).add(p.sku)
+                    brand_of_key.setdefault(k + "s", p.brand)
+                    self.vocab.add(tokens(fold(alias))[-1] + "s")
         for k, brand in brand_of_key.items():
             if k:
                 self._add(k, brand, frozenset(by_alias.get(k, set())))

@@ -65,6 +65,7 @@ _QUOTED = re.compile(r"\s(?:QT|qt|RT|rt) @\w+:")
 _IDIOMS = re.compile(
     r"하나(?:도|만|씩|같이|둘)|[ハは]ナから|\bno (?:joy|luck)(?= (?:finding|getting|trying|whatsoever)\b)"
 )
+_NOT_BEFORE = re.compile(r"(?:^|[(,;])\s*not $")
 _NOT_THIS = re.compile(r"\s*(?:じゃ|では)(?:なく|ない)|\s*(?:이|가)?\s*(?:아니고|아니라|말고)")
 # "…so got it from this little shop": found, but at another store than the one reported
 _ELSEWHERE = re.compile(
@@ -178,7 +179,12 @@ class Triage:
     def _about_brand(self, reading: Reading) -> bool:
         """The post names the brand (name, alias, handle or campaign hashtag), not only a flavour word, and not
         to say it is not about it ("ポポモじゃなくて", "포포모 말고")."""
-        negated = [(m.start, m.end) for m in reading.products if _NOT_THIS.match(reading.text.folded, m.end)]
+        folded = reading.text.folded
+        negated = [  # "ポポモじゃなくて", "포포모 말고", "(not Leafora, the other one)"
+            (m.start, m.end)
+            for m in reading.products
+            if _NOT_THIS.match(folded, m.end) or _NOT_BEFORE.search(folded, max(0, m.start - 6), m.start)
+        ]
         named = [m for m in reading.products if not any(s <= m.start and m.end <= e for s, e in negated)]
         if any(not m.skus for m in named):  # the brand, unless it is a word of a store's name ("Joy Maa Tara Stores")
             named = [m for m in named if m.skus or not self._in_store_name(reading, m)]

@@ -282,7 +282,7 @@ _KILLERS = {
         r"(?:품절|없)이던",
         r"\bfull stock\b",
         r"\bstocked up\b",
-        r"재입고",
+        r"재입고(?!\s*(?:언제|예정|문의|부탁|요청|좀|해\s*주|되나|될까|되면|안|\?))",  # not "재입고 언제 되나요?"
         r"다시\s*(?:들어|채워|입고|생겼|있)",
         r"채워\s*(?:졌|주셨|놨|넣)",
         r"채워져",
@@ -369,6 +369,8 @@ _KILLERS = {
         r"\bbefore (?:it|they|them|the stock|stock|\w+) (?:runs?|sells?|goes|go|gets?) out\b",
         r"\b(?:not|isn'?t|wasn'?t|aren'?t|weren'?t|never been) (?:sold out|out of stock)\b",
         r"\bsold out\W+not for long\b",
+        r"품절\s*(?:되기\s*)?전에|売り切れ御免|なくなり次第|while (?:stocks|supplies) last",
+        r"\b(?:not|never|isn'?t|won'?t|aren'?t) (?:\w+ )?(?:running|run|going to run|gonna run|selling) out\b",
         r"(?:품절|매진|없을|떨어질|동날)\S*\s*(?:리가|리는|일\s*리가)\s*없",
         r"(?:품절|매진)(?:은|이|는)?\s*(?:아니|아냐|아닌)",
         r"(?:품절|매진)(?:된|됐던|났던|난)\s*적(?:이|은)?\s*있",
@@ -472,6 +474,9 @@ _OTHER_OBJECT_PATTERNS = [
     r"\b(?:koi |no )?(?:tension|problem|chinta|fikar|dikkat|issue|tamasha) (?:nathi|nahi|nahin|nai|illa|ledu|nei)\b",
     r"\b(?:coupon|code|kupan|kod|cashback|offer)\b",
     r"\bno \w+ (?:stall|stand|counter|kiosk|booth|ad|ads|poster|billboard|banner)\b",
+    r"\b(?:has|had|have|having) no (?:milk|bread|eggs|change|cash|ice|cups?|bags?|straws?|power|electricity|lights?"
+    r"|card machine|parking|staff)\b",
+    r"(?:종이컵|빨대|봉투|얼음|거스름돈)(?:이|가)?\s*없",
     r"\b(?:find|locate|spot) (?:the |their |its |a )?(?:\w+ )?(?:shelf|aisle|section|rack|counter|billing|entrance|exit)\b",
 ]
 

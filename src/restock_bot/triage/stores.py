@@ -180,6 +180,8 @@ SHOP_WORDS = frozenset(
         "가게",
     ]
 )
+# How shop and address words sound, whatever the script they were romanised from ("स्टोर" -> "stor" is "store")
+_SHOP_SOUNDS = frozenset(sk for w in SHOP_WORDS | GENERIC_PLACE_WORDS if w.isascii() and len(sk := skeleton(w)) >= 3)
 _NUMBER_KANJI = str.maketrans("一二三四五六七八九", "123456789")
 # Branch suffixes: "…店", "…점", "… Branch" name the branch, the stem is how people say it.
 _BRANCH_SUFFIXES = (
@@ -440,7 +442,7 @@ class StoreIndex:
             name_sounds = {skeleton(w) for w in tokens(fold(store.name)) if w.isascii()}
             for alias in store.aliases:
                 for word in tokens(fold(alias)):
-                    if word.isascii() and skeleton(word) in name_sounds:
+                    if word.isascii() and (skeleton(word) in name_sounds or skeleton(word) in _SHOP_SOUNDS):
                         continue
                     if word not in name_key and key(word) not in GENERIC_PLACE_WORDS and key(word) not in SHOP_WORDS:
                         for k in _place_variants(word):
@@ -550,7 +552,9 @@ class StoreIndex:
             elif romanised and len(span) >= 4 and span.isascii():
                 sk = skeleton(span)
                 # words run together ("mil raha" -> "mlr") need a longer skeleton to be a name spelt otherwise
-                skel = self.skeletons.get(sk) if len(sk) >= 4 or end - start == len(span) else None
+                # and a shop or address word ("स्टोर" -> "stor") is one, not a place that sounds like it
+                near = len(sk) >= 4 or end - start == len(span)
+                skel = self.skeletons.get(sk) if near and sk not in _SHOP_SOUNDS else None
                 if skel:
                     for kind, ids in skel:
                         hits.append(Hit(span, kind, _ids(ids), start, end, fuzzy=True))

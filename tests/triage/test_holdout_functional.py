@@ -51,10 +51,10 @@ def scores(gold: list[dict], answers: dict[str, dict]) -> dict[str, float]:
         HOLDOUT,
         *(
             HOLDOUT.parent / f"eval_{name}"
-            for name in ("blind", "dialects", "wild_in", "wild_east", "tricky", "threads", "mix")
+            for name in ("blind", "dialects", "wild_in", "wild_east", "tricky", "threads", "mix", "quick")
         ),
     ],
-    ids=["holdout", "blind", "dialects", "wild_in", "wild_east", "tricky", "threads", "mix"],
+    ids=["holdout", "blind", "dialects", "wild_in", "wild_east", "tricky", "threads", "mix", "quick"],
 )
 def test_triage_meets_targets_on_an_unseen_brand_and_cities(folder: Path) -> None:
     args = ["triage", "--stores", str(folder / "stores.csv"), "--products", str(folder / "products.csv")]

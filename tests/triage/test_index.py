@@ -132,3 +132,23 @@ def test_a_brand_that_is_an_ordinary_word_or_part_of_a_store_name() -> None:
     assert (d.action, d.store_id) == (Action.TICKET, "S-4"), d.reasons
     d = triage.decide(make_post("More indira ngr out of Joy salted"))
     assert d.action is Action.CLARIFY and {c.store_id for c in d.candidates} == {"S-2", "S-3"}, d.reasons
+
+
+def test_words_of_korean_and_japanese_aliases_name_their_one_product() -> None:
+    products = [
+        Product(
+            "T-1",
+            "Tulsika",
+            ("툴시카", "トゥルシカ"),
+            "Tulsika Clove Toothpaste 100g",
+            ("정향 치약", "クローブ歯みがき"),
+        ),
+        Product("T-2", "Tulsika", ("툴시카", "トゥルシカ"), "Tulsika Neem Soap 75g", ("님 비누", "ニーム石鹸")),
+        Product("T-3", "Tulsika", ("툴시카", "トゥルシカ"), "Tulsika Sandal Soap 100g", ("샌들 비누", "白檀石鹸")),
+    ]
+    flavours = Catalogue(products).cjk_flavours
+    assert flavours["치약"] == ("Tulsika", frozenset({"T-1"})) and flavours["歯みがき"] == (
+        "Tulsika",
+        frozenset({"T-1"}),
+    )
+    assert "비누" not in flavours and "石鹸" not in flavours  # soap names two products: no sku from it alone

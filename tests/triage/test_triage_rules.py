@@ -290,3 +290,18 @@ def test_promos_questions_other_missing_things_and_a_brand_said_not_to_be_it(tri
 def test_a_plural_names_the_alias_it_is_the_plural_of(triage: Triage) -> None:
     d = triage.decide(make_post("DMart Powai has no Nibbo cheesy jalapenos"))
     assert (d.action, d.sku) == (Action.TICKET, "NBO-CHEESE-30"), d.reasons
+
+
+def test_a_branch_name_after_a_chain_the_list_does_not_carry_is_unlisted(triage: Triage) -> None:
+    """'홈플러스 강남역점': the list has GS25 강남역점, but the post names a Homeplus branch."""
+    d = triage.decide(make_post("홈플러스 강남역점에 닙보 마살라 없어요"))
+    assert d.store_id != "SEL-0001", d.reasons
+
+
+def test_more_korean_and_japanese_look_alikes(triage: Triage) -> None:
+    for text in (
+        "닙보 사러 갔는데 GS25 강남역점 입구를 못 찾겠어요 ㅋㅋ",
+        "ローソン銀座一丁目店はニッボのマサラが品切れになったことがない",
+    ):
+        d = triage.decide(make_post(text))
+        assert d.action is Action.IGNORE, (text, d.reasons)

@@ -213,7 +213,8 @@ class Catalogue:
 
     def _cjk_flavours(self, products: list[Product]) -> dict[str, tuple[str, frozenset[str]]]:
         """The flavour part of Korean and Japanese aliases that join a brand name and a flavour ("ポポモ抹茶",
-        "말차포포" -> "抹茶", "말차"): "ポポモの抹茶" names the product too. Kept when it names one product."""
+        "말차포포" -> "抹茶", "말차"), and the words of an alias ("정향 치약" -> "치약", "クローブ歯みがき" ->
+        "歯みがき"): "ポポモの抹茶", "툴시카 치약" name the product too. Kept when it names one product."""
         cjk_brands = {k for p in products for a in (p.brand, *p.brand_aliases) if is_cjk((k := key(a))[:1])}
         brand_keys = sorted(cjk_brands, key=len, reverse=True)  # the longest brand name first: "ポポモ" over "ポポ"
         owners: dict[tuple[str, str], set[str]] = {}
@@ -222,12 +223,19 @@ class Catalogue:
                 k = key(alias)
                 b = next((b for b in brand_keys if k.startswith(b) or k.endswith(b)), "")
                 rest = "" if not b else k[len(b) :] if k.startswith(b) else k[: -len(b)]
-                if len(rest) >= 2 and is_cjk(rest[:1]) and is_cjk(rest[-1:]) and rest not in cjk_brands:
-                    owners.setdefault((rest, p.brand), set()).add(p.sku)
+                parts = {rest} | {w for t in tokens(fold(alias)) for w in _KATAKANA_SEAM.split(t)}
+                for part in parts:
+                    if len(part) >= 2 and is_cjk(part[:1]) and is_cjk(part[-1:]) and part not in cjk_brands:
+                        owners.setdefault((part, p.brand), set()).add(p.sku)
+        alias_keys = {p.sku: [key(a) for a in p.aliases] for p in products}
         return {
             w: (brand, frozenset(skus))
             for (w, brand), skus in owners.items()
-            if len(skus) == 1 and w not in self.keys and sum(1 for (w2, _b) in owners if w2 == w) == 1
+            if len(skus) == 1
+            and w not in self.keys
+            and sum(1 for (w2, _b) in owners if w2 == w) == 1
+            # "石鹸" of "ニーム石鹸" is also inside another product's "白檀石鹸": it names neither alone
+            and not any(w in k for sku, keys in alias_keys.items() if sku not in skus for k in keys)
         }
 
     def _add(self, k: str, brand: str, skus: frozenset[str]) -> None:
@@ -316,6 +324,12 @@ class Catalogue:
 
     def is_brand_account(self, username: str) -> bool:
         return username.casefold().lstrip("@") in self.handles
+
+
+# Where a katakana word meets kanji or hiragana inside one Japanese word ("クローブ|歯みがき").
+_KATAKANA_SEAM = re.compile(
+    r"(?<=[\u30a1-\u30fa\u30fc])(?=[^\u30a1-\u30fa\u30fc])|(?<=[^\u30a1-\u30fa\u30fc])(?=[\u30a1-\u30fa\u30fc])"
+)
 
 
 # A pack size: "90 g", "90g", "1.5 L", "200ml", "25 gram" (Devanagari ग्राम is romanised to "gram"),

@@ -50,3 +50,13 @@ KNOWN_NICKNAMES: dict[str, tuple[str, ...]] = {
     "easyday": ("easy day", "ईज़ीडे", "ईजी डे"),
     "marginfree": ("margin free", "मार्जिन फ्री"),
 }
+
+
+def _keys() -> frozenset[str]:
+    from restock_bot.triage.text import key
+
+    return frozenset(k for name, nicks in KNOWN_NICKNAMES.items() for k in (key(name), *map(key, nicks)) if len(k) >= 2)
+
+
+# Every name above as a lookup key: a chain people know, listed or not.
+KNOWN_CHAIN_WORDS = _keys()

@@ -17,6 +17,7 @@ import numpy as np
 from restock_bot.post import GeoPoint, Post
 from restock_bot.retailers import Store, read_stores, store_label
 from restock_bot.triage.catalog import Catalogue, Product, ProductMention, _without_size, load_products, sizes_in
+from restock_bot.triage.chains import KNOWN_CHAIN_WORDS
 from restock_bot.triage.decision import Action, Candidate, Decision
 from restock_bot.triage.language import NEG_HI, Cue, find_cues, language_of
 from restock_bot.triage.lexicon import compile_lexicon
@@ -200,6 +201,14 @@ class Triage:
         return bool(set(reading.text.mentions) & self.catalogue.handles) or bool(
             {key(h) for h in reading.text.hashtags} & self.catalogue.hashtags
         )
+
+    def _after_unlisted_chain(self, folded: str, hit: Hit) -> bool:
+        """The words right before a store's name are a well-known chain that the list does not carry."""
+        before = folded[max(0, hit.start - 24) : hit.start].split()
+        if not before:
+            return False
+        word = key(before[-1])
+        return word in KNOWN_CHAIN_WORDS and word not in self.index.keys
 
     def _in_store_name(self, reading: Reading, mention: ProductMention) -> bool:
         """The words are part of a longer store or chain name of the same text (its store hits, found once and
@@ -721,6 +730,8 @@ class Triage:
         for h in hits:
             if h.kind in ("chain", "name") and any(s <= h.start and h.end <= e for s, e in landmarks):
                 continue
+            if h.kind == "name" and self._after_unlisted_chain(text.folded, h):
+                continue  # "이마트 구월점": E-Mart's Guwol branch, not the listed 온누리마트 구월점
             if (
                 h.kind in ("chain", "name")
                 and h.key in ORDINARY_WORDS

@@ -349,7 +349,7 @@ _KILLERS = {
         r"\b(?:always|hamesha)\b.{0,20}\b(?:have|has|stock|rakhte|milta)\b",
         r"\b(?:never|no|zero) (?:\w+ ){0,3}(?:stock|supply|availability) (?:problem|issue)s?\b",
         r"\bnever (?:has|had|have|gets?|got)\b.{0,30}\b(?:problem|issue|shortage)s?\b",
-        r"(?:売り切れ|売切れ|品切れ|欠品|在庫切れ|なくな)(?:し|さ)?(?:る|た|て(?:る|た))?(?:こと|とか|の)[^。！？!?]{0,8}?"
+        r"(?:売り切れ|売切れ|品切れ|欠品|在庫切れ|なくな)(?:に|と)?(?:なっ|し|さ)?(?:る|た|て(?:る|た))?(?:こと|とか|の)[^。！？!?]{0,8}?"
         r"(?:ない|無い|ありえ|あり得|あらへん|ねえ)",
         r"(?:품절|매진|떨어지|없어지|단종)(?:되|돼)?(?:면|지\s*않|지\s*마|지\s*말|기\s*전에|될까|ㄹ까)",
         r"(?:한\s*번도\s*)?(?:(?:품절|매진|동이?\s*나|떨어)\s*)?(?:본|들은|간|겪은|된|난|진)\s*적(?:이|은)?\s*(?:없|한\s*번도)",
@@ -470,6 +470,7 @@ _OTHER_OBJECT_PATTERNS = [
     + r"|illa|ledu|nathi|nei|not working)\b",
     r"\b(?:in my (?:bag|room|car|drawer))\b",
     r"(?:열쇠|키를|지갑|폰을|핸드폰|휴대폰|차를|주차|친구를|엄마를|출구|리모컨|리모콘|안경|우산|위치|어딨는지|어디\s*있는지|길을)",
+    r"(?:입구|화장실|계산대|엘리베이터|매장)(?:를|을)?\s*못\s*찾",
     r"(?:鍵|財布|スマホ|携帯|車|駐車場?|友達|出口|傘|箸|スプーン|フォーク|レジ袋|袋|おまけ|景品|クーポン)(?:が|を|は)",
     r"\b(?:koi |no )?(?:tension|problem|chinta|fikar|dikkat|issue|tamasha) (?:nathi|nahi|nahin|nai|illa|ledu|nei)\b",
     r"\b(?:coupon|code|kupan|kod|cashback|offer)\b",

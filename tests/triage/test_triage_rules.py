@@ -305,3 +305,20 @@ def test_more_korean_and_japanese_look_alikes(triage: Triage) -> None:
     ):
         d = triage.decide(make_post(text))
         assert d.action is Action.IGNORE, (text, d.reasons)
+
+
+def test_other_indian_scripts_are_read_through_transliteration(triage: Triage) -> None:
+    """Kannada, Tamil, Bengali, Gujarati script: "ಇಲ್ಲ" is "illa", "இல்லை" "illai", "নেই" "nei", "નથી" "nathi"."""
+    for text in (
+        "DMart Powai ನಲ್ಲಿ Nibbo tomato ಇಲ್ಲ",
+        "DMart Powai-ல Nibbo tomato இல்லை",
+        "DMart Powai te Nibbo tomato নেই",
+        "DMart Powai ma Nibbo tomato નથી",
+    ):
+        d = triage.decide(make_post(text))
+        assert (d.action, d.store_id) == (Action.TICKET, "MUM-0001"), (text, d.reasons)
+
+
+def test_another_brands_product_named_in_the_absence_is_not_ours(triage: Triage) -> None:
+    d = triage.decide(make_post("No Bingo chatpata masala at DMart Powai today, only Nibbo on the shelf"))
+    assert d.action is Action.IGNORE, d.reasons

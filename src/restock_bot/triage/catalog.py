@@ -193,6 +193,7 @@ class Catalogue:
     def _flavour_words(self, products: list[Product]) -> dict[str, tuple[str, frozenset[str]]]:
         """Single Latin words that name one product of a brand ("tomato" in "Nibbo tomato")."""
         brand_words = {w for p in products for a in (p.brand, *p.brand_aliases) for w in tokens(fold(a))}
+        self_products = {p.sku: p for p in products}
         owners: dict[tuple[str, str], set[str]] = {}
         for p in products:
             for w in tokens(fold(_without_size(p.name))):
@@ -207,7 +208,9 @@ class Catalogue:
                     owners.setdefault((w, p.brand), set()).add(p.sku)
         words: dict[str, tuple[str, frozenset[str]]] = {}
         for (w, brand), skus in owners.items():
-            if len(skus) == 1 and sum(1 for (w2, _b) in owners if w2 == w) == 1:
+            # one product, or the sizes of one product ("badam" of "Badam Milk 200 ml" and "Badam Milk 1 L")
+            one_product = len({key(_without_size(self_products[s].name)) for s in skus}) == 1
+            if one_product and sum(1 for (w2, _b) in owners if w2 == w) == 1:
                 words[w] = (brand, frozenset(skus))
         return words
 
@@ -310,7 +313,16 @@ class Catalogue:
         brand as surely as the brand name does; so does a Korean or Japanese product alias of four or more
         letters ("ゼロレモン"), as two or more Latin words do (one flavour word, "抹茶", does not)."""
         alias = mention.alias
-        if mention.skus and not mention.fuzzy and len(alias) >= 4 and is_cjk(alias[:1]) and is_cjk(alias[-1:]):
+        # four letters and more, or a coined short name found inside no longer name ("복아티" for 복숭아
+        # 아이스티), unlike a flavour word ("바나나" of "바나나 포포모")
+        if (
+            mention.skus
+            and not mention.fuzzy
+            and len(alias) >= 3
+            and is_cjk(alias[:1])
+            and is_cjk(alias[-1:])
+            and (len(alias) >= 4 or not any(alias in k and k != alias for k in self.keys))
+        ):
             return True
         for sku in mention.skus:
             p = self.products[sku]

@@ -59,6 +59,8 @@ _PRESENCE = compile_lexicon(
         r"|kharida|kharidi|kharide|lidhu|lidha|ghetla|ghetli)\b"
         r"|(?<![아어가해])봤(?:어요|어|다|음|네|습니다)|見かけ(?:る|た|ます|ました)"
         r"|\b(?:male che|male chhe|malse|mali gayu|mali gayo|mil jata|mil jaata|milta hai)\b|있었어요"
+        r"|\b(?:bharpoor|bharpur|bharapur)\b|並んど(?:る|った)|置いとる"
+        r"|(?<!not )(?<!no longer )\bon the shel(?:f|ves)\b(?! (?:is|was|are|were) empty)"
     ]
 )
 _MAYBE_SIZE = re.compile(r"\d|컵|カップ|cup|kap")
@@ -80,7 +82,7 @@ _ELSEWHERE = re.compile(
 _HAS_NONE = re.compile(r" (?:has|have|had|having) (?:no|zero|nothing)\b")
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _RETWEET = re.compile(r"(?:^|\s)rt @\w+")
-_DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_DEVANAGARI = re.compile(r"[\u0900-\u0d7f]")  # Devanagari and the other Indian scripts, all romanised
 _STOPS = re.compile(r"[.!?,]")
 _HAD_TO = re.compile(r"had to|settle|walk|걸어|가세요|가서|갔더니|toh ")
 _LANDMARK_AFTER = re.compile(
@@ -210,6 +212,11 @@ class Triage:
         word = key(before[-1])
         return word in KNOWN_CHAIN_WORDS and word not in self.index.keys
 
+    def _about_other_brand(self, reading: Reading, cue: Cue) -> bool:
+        """'No Mother Dairy mishti doi': the product the cue names comes after another brand's name."""
+        inside = [m for m in reading.products if cue.start <= m.start and m.end <= cue.end]
+        return bool(inside) and all(m.skus and self._after_other_brand(reading.text, m) for m in inside)
+
     def _in_store_name(self, reading: Reading, mention: ProductMention) -> bool:
         """The words are part of a longer store or chain name of the same text (its store hits, found once and
         needed for the store anyway)."""
@@ -229,6 +236,9 @@ class Triage:
             other = _KATAKANA_NAME_BEFORE.search(text.folded, max(0, mention.start - 16), mention.start)
             if other and other.group(1) not in self.index.keys and other.group(1) not in self.catalogue.keys:
                 return True
+        before = text.folded[: mention.start].split()
+        if before and (before[-1] in self.catalogue.keys or before[-1] in self.catalogue.handles):
+            return False  # "Krakko masala": our own brand before our flavour
         return _after_other_brand(text, mention)
 
     def _alias_has_brand(self, mention: ProductMention) -> bool:
@@ -425,6 +435,7 @@ class Triage:
             and not _inside(c, reading.cues, ("hypothetical", "other_object"))
             and not any(0 <= c.start - o.end <= 6 for o in objects)
             and not any(s <= c.start <= e for s, e in subjects)
+            and not self._about_other_brand(reading, c)
         ]
         if not cues:
             return []
@@ -673,8 +684,8 @@ class Triage:
             if in_city:
                 pool = pool.narrowed(in_city)
                 reasons.append(f"city from the {source}: {', '.join(index.cities[c] for c in city_ids)}")
-            elif source == "text" and not name_hits:
-                reasons.append("no branch in the city named")
+            elif source == "text":  # "Namma Mart Hebbal Bengaluru": the only Hebbal branch is in Mysuru
+                reasons.append("no store of this name or chain in the city named")
                 return None, candidates(), reasons
         if pool.size() > 1 and tag_places:
             tagged = pool.placed(tag_places)

@@ -75,6 +75,7 @@ _ABSENCE = {
         r"\b(?:sigtilla|sigthilla|sigalilla|siglilla|sikkilla|siktilla|sikthilla|khaali aagide|mugididhe|mugidide)\b",
         r"\b(?:kittiyilla|kittunnilla|kittanilla|kittilla|theernnu|theernu|theernnupoyi|theernupoyi)\b",
         r"\b(?:milala|milali|milale|milat) (?:nahi|nahin|nai)\b|\b(?:nahi|nai) (?:milala|milali|milale)\b"
+        r"|\bnahi (?:ahe|aahe|ahet)\b|\bkhalas\b"
         r"|\b(?:sampla|sampli|sampale|sampala|sampali|sampun gela|sampun geli|sampun gele)\b|\bnahiye\b",
         r"\b(?:nathi|nathu|nathe) (?:malyu|malto|malti|malya|hatu|hati|hata)\b|\b(?:malyu|malto) (?:nahi|nathi)\b"
         r"|\b(?:khatam|khalas|puru) (?:thai|thay) (?:gayu|gayo|gai|gaya)\b",
@@ -188,7 +189,7 @@ _ABSENCE = {
         r"無くなって(?:た|いた|る)",
         r"(?:置か|扱わ|売ら|入れ)なくなっ",
         r"(?<!電池)切れて(?:る|た|いる|ます)",
-        r"(?<=[\u30a0-\u30ff\u4e00-\u9fff])無し",
+        r"(?<=[\u30a0-\u30ff\u4e00-\u9fff])無し(?!で|じゃ|には)",  # not "ティーザ無しでは生きられん"
         r"(?:探した|行った|見た)(?:けど|が|のに)、?\s*(?:ない|なかった|無い|無かった)",
         # Kansai: 売ってへん, 置いてへん(かった), あらへん, 入らへん, 見つからへん, 買えへん
         r"(?<=[てでらえけせれ])へん(?!な(?![いかあ]))",
@@ -199,6 +200,8 @@ _ABSENCE = {
         # the short negative of western Japan: 置かん, 売らん
         r"(?<=[てで])(?:ねえ|ねぇ|ねー|ねがった|ねかった|ねぇがった|ねがっ)",
         r"(?<=[っい])ちょらん",
+        # 九州: 切れとる (切れている), 入ってこん (入ってこない)
+        r"切れ(?:とる|とった|ちょる|ちょった)|入って(?:こ|来)ん(?![とで])",
         r"(?:置か|売ら|入ら|扱わ|見つから)ん(?![とでな])",
         r"(?<=[\u30a0-\u30ff\u4e00-\u9fff])なし(?![でにの])",
         r"(?<=ら)んごと(?:なっ|なる)",

@@ -58,13 +58,42 @@ def devanagari_to_latin(word: str) -> str:
     return plain
 
 
+# The other Indian scripts people post in, by Unicode block, for indic-transliteration.
+_INDIC_SCRIPTS = (
+    ("\u0980", "\u09ff", sanscript.BENGALI),
+    ("\u0a00", "\u0a7f", sanscript.GURMUKHI),
+    ("\u0a80", "\u0aff", sanscript.GUJARATI),
+    ("\u0b00", "\u0b7f", sanscript.ORIYA),
+    ("\u0b80", "\u0bff", sanscript.TAMIL),
+    ("\u0c00", "\u0c7f", sanscript.TELUGU),
+    ("\u0c80", "\u0cff", sanscript.KANNADA),
+    ("\u0d00", "\u0d7f", sanscript.MALAYALAM),
+)
+_OTHER_INDIC_RUN = re.compile(r"[\u0980-\u0d7f]+")
+
+
+@lru_cache(maxsize=65536)
+def indic_to_latin(word: str) -> str:
+    """A loose Latin spelling of a word in Bengali, Gurmukhi, Gujarati, Odia, Tamil, Telugu, Kannada or
+    Malayalam script ("ಇಲ್ಲ" -> "illa", "নেই" -> "nei", "નથી" -> "nathi"), as people type those languages."""
+    scheme = next((s for lo, hi, s in _INDIC_SCRIPTS if lo <= word[0] <= hi), None)
+    if scheme is None:
+        return word
+    iast = sanscript.transliterate(word, scheme, sanscript.IAST)
+    plain = unicodedata.normalize("NFKD", iast.translate(_DIACRITICS))
+    plain = "".join(c for c in plain if not unicodedata.combining(c) and c != "~").lower()
+    return plain.replace("ch", "\0").replace("c", "ch").replace("\0", "chh")
+
+
 @lru_cache(maxsize=16384)
 def fold(text: str) -> str:
-    """Width/case fold and transliterate Devanagari; keep Hangul and Japanese."""
+    """Width/case fold and transliterate Devanagari and the other Indian scripts; keep Hangul and Japanese."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = text.replace("’", "").replace("‘", "").replace("'", "")
     if _DEVANAGARI.search(text):
         text = _DEVANAGARI_RUN.sub(lambda m: " " + devanagari_to_latin(m.group()) + " ", text)
+    if _OTHER_INDIC_RUN.search(text):
+        text = _OTHER_INDIC_RUN.sub(lambda m: " " + indic_to_latin(m.group()) + " ", text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -24,22 +24,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-COLUMNS = (
-    "store_id",
-    "name",
-    "chain",
-    "aliases",
-    "handle",
-    "address",
-    "locality",
-    "city",
-    "state",
-    "country",
-    "postcode",
-    "lat",
-    "lon",
-    "distributor_id",
-)
+from restock_bot.retailers import REQUIRED_COLUMNS
+
+COLUMNS = REQUIRED_COLUMNS  # stores.csv's header, as the reader expects it
 
 # --------------------------------------------------------------------------------------------------
 # Cities: (name, state, lat, lon, weight ~ population in millions, code, romanised name)

@@ -175,7 +175,12 @@ class Catalogue:
                 self._add(k, brand, frozenset(by_alias.get(k, set())))
         self.flavour_words = self._flavour_words(products)
         self.cjk_flavours = self._cjk_flavours(products)
-        self.sizes = {p.sku: sizes_in(fold(p.name)) for p in products}  # "Nibbo Masala 30g" -> {"30g"}
+        self.sizes = {p.sku: sizes_in(fold(p.name)) for p in products}
+        # three-letter Korean/Japanese keys that stand inside a longer one: flavour words ("바나나" of
+        # "바나나포포모"), not coined names ("복아티")
+        self._inside_longer = frozenset(
+            k for k in self.keys if len(k) == 3 and is_cjk(k[:1]) and any(k in o and o != k for o in self.keys)
+        )  # "Nibbo Masala 30g" -> {"30g"}
         for k in self.cjk_flavours:
             self.max_cjk = max(self.max_cjk, len(k))
             self.starts.add(k[:2])
@@ -193,7 +198,6 @@ class Catalogue:
     def _flavour_words(self, products: list[Product]) -> dict[str, tuple[str, frozenset[str]]]:
         """Single Latin words that name one product of a brand ("tomato" in "Nibbo tomato")."""
         brand_words = {w for p in products for a in (p.brand, *p.brand_aliases) for w in tokens(fold(a))}
-        self_products = {p.sku: p for p in products}
         owners: dict[tuple[str, str], set[str]] = {}
         for p in products:
             for w in tokens(fold(_without_size(p.name))):
@@ -209,7 +213,7 @@ class Catalogue:
         words: dict[str, tuple[str, frozenset[str]]] = {}
         for (w, brand), skus in owners.items():
             # one product, or the sizes of one product ("badam" of "Badam Milk 200 ml" and "Badam Milk 1 L")
-            one_product = len({key(_without_size(self_products[s].name)) for s in skus}) == 1
+            one_product = len({key(_without_size(self.products[s].name)) for s in skus}) == 1
             if one_product and sum(1 for (w2, _b) in owners if w2 == w) == 1:
                 words[w] = (brand, frozenset(skus))
         return words
@@ -321,7 +325,7 @@ class Catalogue:
             and len(alias) >= 3
             and is_cjk(alias[:1])
             and is_cjk(alias[-1:])
-            and (len(alias) >= 4 or not any(alias in k and k != alias for k in self.keys))
+            and (len(alias) >= 4 or alias not in self._inside_longer)
         ):
             return True
         for sku in mention.skus:

@@ -7,6 +7,8 @@ recur across their branches' aliases (see `stores.StoreIndex._nicknames`).
 
 from __future__ import annotations
 
+from restock_bot.triage.text import key
+
 KNOWN_NICKNAMES: dict[str, tuple[str, ...]] = {
     # Japan
     "セブンイレブン": ("セブン", "セブイレ", "7-11", "711", "7-eleven", "seven eleven", "セブンイレブン"),
@@ -52,11 +54,7 @@ KNOWN_NICKNAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _keys() -> frozenset[str]:
-    from restock_bot.triage.text import key
-
-    return frozenset(k for name, nicks in KNOWN_NICKNAMES.items() for k in (key(name), *map(key, nicks)) if len(k) >= 2)
-
-
 # Every name above as a lookup key: a chain people know, listed or not.
-KNOWN_CHAIN_WORDS = _keys()
+KNOWN_CHAIN_WORDS = frozenset(
+    k for name, nicks in KNOWN_NICKNAMES.items() for k in (key(name), *map(key, nicks)) if len(k) >= 2
+)

@@ -82,7 +82,7 @@ _ELSEWHERE = re.compile(
 _HAS_NONE = re.compile(r" (?:has|have|had|having) (?:no|zero|nothing)\b")
 _BEFORE_NOW = re.compile(r"前は|以前|昔は|\b(?:before|earlier|used to|pehle|pahle|pahale)\b|전에는|예전|원래")
 _RETWEET = re.compile(r"(?:^|\s)rt @\w+")
-_DEVANAGARI = re.compile(r"[\u0900-\u0d7f]")  # Devanagari and the other Indian scripts, all romanised
+_INDIC = re.compile(r"[\u0900-\u0d7f]")  # Devanagari and the other Indian scripts, all romanised
 _STOPS = re.compile(r"[.!?,]")
 _HAD_TO = re.compile(r"had to|settle|walk|걸어|가세요|가서|갔더니|toh ")
 _LANDMARK_AFTER = re.compile(
@@ -140,6 +140,7 @@ class Triage:
         self.index = stores if isinstance(stores, StoreIndex) else StoreIndex.build(stores)
         self.catalogue = products if isinstance(products, Catalogue) else Catalogue(list(products))
         self.catalogue.handles.update(h.casefold().lstrip("@") for h in brand_handles)
+        self._ours = frozenset(self.catalogue.keys) | self.catalogue.handles  # words that name our brands
         self._vocab = self.catalogue.vocab | self.index.vocab
         self._starts = self.catalogue.starts | self.index.starts
         self._max_ngram = max(self.catalogue.MAX_NGRAM, self.index.MAX_NGRAM)
@@ -236,10 +237,7 @@ class Triage:
             other = _KATAKANA_NAME_BEFORE.search(text.folded, max(0, mention.start - 16), mention.start)
             if other and other.group(1) not in self.index.keys and other.group(1) not in self.catalogue.keys:
                 return True
-        before = text.folded[: mention.start].split()
-        if before and (before[-1] in self.catalogue.keys or before[-1] in self.catalogue.handles):
-            return False  # "Krakko masala": our own brand before our flavour
-        return _after_other_brand(text, mention)
+        return _after_other_brand(text, mention, self._ours)  # not "Krakko masala": our brand, our flavour
 
     def _alias_has_brand(self, mention: ProductMention) -> bool:
         return any(b in mention.alias for b in self.catalogue.brand_keys)
@@ -915,9 +913,11 @@ def _inside(cue: Cue, cues: list[Cue], kinds: tuple[str, ...]) -> bool:
     return any(o.kind in kinds and o.start < cue.end and cue.start < o.end for o in cues)
 
 
-def _after_other_brand(text: PostText, mention: ProductMention) -> bool:
-    """'Crunchex chatpata masala': a capitalised word of no known brand right before the product's name."""
+def _after_other_brand(text: PostText, mention: ProductMention, ours: AbstractSet[str]) -> bool:
+    """'Crunchex chatpata masala': a capitalised word right before the product's name that is none of `ours`."""
     before = text.folded[: mention.start].split()
+    if before and before[-1] in ours:
+        return False
     if len(before) >= 2 and before[-1] in ("ka", "ki", "ke", "da", "di", "de", "ra", "ro", "nu", "na", "ni"):
         before = before[:-1]  # "Bingo ka masala chips": the brand before the possessive
     if not before:
@@ -958,7 +958,7 @@ def _word_pattern(word: str) -> re.Pattern[str]:
 
 
 def _romanised(original: str) -> bool:
-    return bool(_DEVANAGARI.search(original))
+    return bool(_INDIC.search(original))
 
 
 _NO_WORDS = re.compile(
